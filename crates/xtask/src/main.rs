@@ -1,0 +1,70 @@
+//! `cargo xtask …`: set up the tools, serve the app, run the CI pipeline, run the benchmarks.
+//! Standard library only, so it builds in seconds on a fresh machine.
+
+mod ctx;
+mod steps;
+mod tools;
+
+use std::process::ExitCode;
+
+use ctx::{Ctx, Result};
+
+const USAGE: &str = "\
+cargo xtask <command> [options]
+
+Commands:
+  setup [--no-browser]
+        Install what is missing, skipping what is present: the wasm32-unknown-unknown target,
+        trunk 0.21.14, wasm-bindgen-cli (= Cargo.lock's wasm-bindgen), wasm-opt 132 (npm
+        binaryen, in $CONVLAB_TOOLS_DIR or ~/.cache/convlab), chromium + chromedriver (apt).
+        A cold install takes 20-30 minutes, mostly building trunk and wasm-bindgen-cli.
+  serve [--release] [-- <trunk args>]
+        Set up (without Chromium), then `trunk serve` at http://127.0.0.1:8080.
+  test [--quick] [--skip-browser] [--skip-release]
+        Set up, then run the CI steps, cheapest first, stopping at the first failure:
+          fmt check, clippy (native), clippy (wasm32), native tests,
+          browser tests (headless Chromium), release build (+ wasm sizes).
+        Prints a table of step timings. --quick runs only the first four steps.
+  bench
+        Criterion benchmarks (native), then the wasm benchmark in headless Chromium;
+        prints the release wasm size if dist/ exists.
+  help  This text.
+
+Every child runs at the workspace root with npm's wasm-opt and cargo's bin directory first on
+PATH. CARGO_TARGET_DIR is passed through.
+";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nerror: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result {
+    let args = std::env::args_os()
+        .skip(1)
+        .map(|a| {
+            a.into_string()
+                .map_err(|a| format!("argument {a:?} is not valid UTF-8"))
+        })
+        .collect::<Result<Vec<String>>>()?;
+    let Some((command, rest)) = args.split_first() else {
+        print!("{USAGE}");
+        return Ok(());
+    };
+    match command.as_str() {
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "setup" => steps::setup(&Ctx::new()?, rest),
+        "serve" => steps::serve(&Ctx::new()?, rest),
+        "test" => steps::test(&Ctx::new()?, rest),
+        "bench" => steps::bench(&Ctx::new()?, rest),
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    }
+}

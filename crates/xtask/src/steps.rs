@@ -1,0 +1,451 @@
+//! The commands: `setup`, `serve`, `test` (the CI pipeline, cheapest step first) and `bench`.
+
+use std::fs::{self, File};
+use std::io;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::ctx::{Ctx, Result, display, fmt_bytes, fmt_duration};
+use crate::tools::{self, Installed, Needs};
+
+// ---------------------------------------------------------------------------------------------
+// setup / serve
+
+/// `cargo xtask setup [--no-browser]`
+pub fn setup(ctx: &Ctx, args: &[String]) -> Result {
+    let mut needs = Needs::ALL;
+    for arg in args {
+        match arg.as_str() {
+            "--no-browser" => needs.browser = false,
+            other => return Err(unknown_flag("setup", other)),
+        }
+    }
+    tools::setup(ctx, needs)?;
+    println!("setup: done");
+    Ok(())
+}
+
+/// `cargo xtask serve [--release] [-- trunk args]`
+pub fn serve(ctx: &Ctx, args: &[String]) -> Result {
+    let (ours, extra) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    let mut release = false;
+    for arg in ours {
+        match arg.as_str() {
+            "--release" => release = true,
+            other => return Err(unknown_flag("serve", other)),
+        }
+    }
+    tools::setup(
+        ctx,
+        Needs {
+            browser: false,
+            ..Needs::ALL
+        },
+    )?;
+    let mut cmd = ctx.command("trunk");
+    cmd.arg("serve");
+    if release {
+        cmd.arg("--release");
+    }
+    cmd.args(extra);
+    println!(
+        "trunk serve: http://127.0.0.1:8080 unless the trunk args say otherwise (Ctrl-C stops)"
+    );
+    exec(cmd)
+}
+
+/// Replaces xtask with `cmd` (Unix), so Ctrl-C and the exit status belong to it directly.
+#[cfg(unix)]
+fn exec(mut cmd: Command) -> Result {
+    use std::os::unix::process::CommandExt as _;
+    println!("$ {}", display(&cmd));
+    let err = cmd.exec();
+    Err(format!("could not start `{}`: {err}", display(&cmd)))
+}
+
+#[cfg(not(unix))]
+fn exec(mut cmd: Command) -> Result {
+    let line = display(&cmd);
+    println!("$ {line}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{line}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{line}` failed ({status})"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A timed sequence of steps
+
+type After = fn(&Ctx) -> Result;
+
+struct Step {
+    name: &'static str,
+    cmd: Command,
+    /// Runs after the command succeeds (e.g. reporting sizes).
+    after: Option<After>,
+}
+
+impl Step {
+    fn new(name: &'static str, cmd: Command) -> Self {
+        Self {
+            name,
+            cmd,
+            after: None,
+        }
+    }
+}
+
+struct Timings {
+    rows: Vec<(String, Duration, &'static str)>,
+    start: Instant,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Self {
+            rows: Vec::new(),
+            start: Instant::now(),
+        }
+    }
+
+    fn record(&mut self, name: String, took: Duration, outcome: &'static str) {
+        self.rows.push((name, took, outcome));
+    }
+
+    fn print(&self, title: &str) {
+        let width = self
+            .rows
+            .iter()
+            .map(|(name, ..)| name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        println!("\n==> {title}");
+        for (name, took, outcome) in &self.rows {
+            let time = if matches!(*outcome, "skipped" | "not run") {
+                "-".to_string()
+            } else {
+                fmt_duration(*took)
+            };
+            println!("  {name:<width$}  {time:>10}  {outcome}");
+        }
+        let total = fmt_duration(self.start.elapsed());
+        println!("  {:<width$}  {total:>10}", "total");
+    }
+}
+
+/// Runs `steps` in order after `setup_took`, printing `==> [i/N] name` and the elapsed time of
+/// each, then a summary table; stops at the first failure (the table is printed either way).
+fn run_steps(
+    ctx: &Ctx,
+    mut timings: Timings,
+    steps: Vec<Step>,
+    skipped: &[&str],
+    title: &str,
+) -> Result {
+    let n = steps.len();
+    let mut failure = None;
+    for (i, mut step) in steps.into_iter().enumerate() {
+        let label = format!("[{}/{n}] {}", i + 1, step.name);
+        if failure.is_some() {
+            timings.record(label, Duration::ZERO, "not run");
+            continue;
+        }
+        println!("\n==> {label}");
+        let start = Instant::now();
+        let result = ctx
+            .run(&mut step.cmd)
+            .and_then(|()| step.after.map_or(Ok(()), |after| after(ctx)));
+        let took = start.elapsed();
+        match result {
+            Ok(()) => {
+                println!("==> {label}: ok in {}", fmt_duration(took));
+                timings.record(label, took, "ok");
+            }
+            Err(e) => {
+                println!("==> {label}: FAILED after {}", fmt_duration(took));
+                timings.record(label.clone(), took, "FAILED");
+                failure = Some(format!("step {label} failed: {e}"));
+            }
+        }
+    }
+    for name in skipped {
+        timings.record((*name).to_string(), Duration::ZERO, "skipped");
+    }
+    timings.print(title);
+    failure.map_or(Ok(()), Err)
+}
+
+/// Times `tools::setup` as the first row of the summary.
+fn timed_setup(ctx: &Ctx, needs: Needs) -> Result<(Timings, Installed)> {
+    let mut timings = Timings::new();
+    println!("==> setup");
+    let start = Instant::now();
+    let installed = tools::setup(ctx, needs)?;
+    let took = start.elapsed();
+    println!("==> setup: ok in {}", fmt_duration(took));
+    timings.record("setup".into(), took, "ok");
+    Ok((timings, installed))
+}
+
+// ---------------------------------------------------------------------------------------------
+// test
+
+/// `cargo xtask test [--quick] [--skip-browser] [--skip-release]`
+pub fn test(ctx: &Ctx, args: &[String]) -> Result {
+    let (mut browser, mut release) = (true, true);
+    for arg in args {
+        match arg.as_str() {
+            "--skip-browser" => browser = false,
+            "--skip-release" => release = false,
+            "--quick" => (browser, release) = (false, false),
+            other => return Err(unknown_flag("test", other)),
+        }
+    }
+    // Only what the chosen steps use: `--quick` needs no trunk, wasm-bindgen or Chromium.
+    let needs = Needs {
+        trunk: release,
+        wasm_bindgen: browser || release,
+        wasm_opt: release,
+        browser,
+    };
+    let (timings, installed) = timed_setup(ctx, needs)?;
+
+    let mut steps = vec![
+        Step::new("fmt", cargo(ctx, &["fmt", "--all", "--", "--check"])),
+        Step::new(
+            "clippy (native)",
+            cargo(
+                ctx,
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ),
+        ),
+        Step::new(
+            "clippy (wasm32)",
+            cargo(
+                ctx,
+                &[
+                    "clippy",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "-p",
+                    "convlab-kernels",
+                    "-p",
+                    "convlab-web",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ),
+        ),
+        // The web crate's tests run only in a browser (next step).
+        Step::new(
+            "tests (native)",
+            cargo(ctx, &["test", "--workspace", "--exclude", "convlab-web"]),
+        ),
+    ];
+    let mut skipped = Vec::new();
+    if browser {
+        let mut cmd = cargo(
+            ctx,
+            &[
+                "test",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "convlab-web",
+            ],
+        );
+        browser_env(&mut cmd, &installed)?;
+        // No debug info: keeps the wasm test binaries (and the browser's memory) small.
+        cmd.env("CARGO_PROFILE_DEV_DEBUG", "0");
+        steps.push(Step::new("tests (browser)", cmd));
+    } else {
+        skipped.push("tests (browser)");
+    }
+    if release {
+        let mut cmd = ctx.command("trunk");
+        cmd.args(["build", "--release"]);
+        steps.push(Step {
+            after: Some(report_dist_sizes),
+            ..Step::new("release build", cmd)
+        });
+    } else {
+        skipped.push("release build");
+    }
+    run_steps(ctx, timings, steps, &skipped, "step timings")
+}
+
+// ---------------------------------------------------------------------------------------------
+// bench
+
+/// `cargo xtask bench`
+pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
+    if let Some(other) = args.first() {
+        return Err(unknown_flag("bench", other));
+    }
+    let needs = Needs {
+        trunk: false,
+        wasm_bindgen: true,
+        wasm_opt: false,
+        browser: true,
+    };
+    let (timings, installed) = timed_setup(ctx, needs)?;
+    let native = cargo(ctx, &["bench", "-p", "convlab-kernels", "--bench", "sobel"]);
+    let mut wasm = cargo(
+        ctx,
+        &[
+            "test",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "convlab-web",
+            "--test",
+            "bench",
+            "--",
+            "--nocapture",
+        ],
+    );
+    browser_env(&mut wasm, &installed)?;
+    let steps = vec![
+        Step::new("bench (native, criterion)", native),
+        Step::new("bench (wasm, headless Chromium)", wasm),
+    ];
+    run_steps(ctx, timings, steps, &[], "bench timings")?;
+    if ctx.root.join("dist").is_dir() {
+        println!();
+        report_dist_sizes(ctx)?;
+    } else {
+        println!("\n(no dist/: run `cargo xtask test` or `trunk build --release` for wasm sizes)");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+fn cargo(ctx: &Ctx, args: &[&str]) -> Command {
+    let mut cmd = ctx.cargo();
+    cmd.args(args);
+    cmd
+}
+
+/// Environment for `wasm-bindgen-test-runner` driving headless Chromium.
+fn browser_env(cmd: &mut Command, installed: &Installed) -> Result {
+    let driver = installed
+        .chromedriver
+        .as_ref()
+        .ok_or("internal error: chromedriver was not set up")?;
+    cmd.env("CHROMEDRIVER", driver)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    Ok(())
+}
+
+/// Prints the raw and gzip -9 size of each `dist/*.wasm`.
+fn report_dist_sizes(ctx: &Ctx) -> Result {
+    let dist = ctx.root.join("dist");
+    let mut wasm: Vec<_> = fs::read_dir(&dist)
+        .map_err(|e| format!("cannot read {}: {e}", dist.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "wasm"))
+        .collect();
+    wasm.sort();
+    if wasm.is_empty() {
+        println!("no .wasm files in {}", dist.display());
+        return Ok(());
+    }
+    let gzip = ctx.which("gzip");
+    if gzip.is_none() {
+        println!("(gzip not found: compressed sizes skipped)");
+    }
+    println!("release wasm sizes:");
+    for path in wasm {
+        let raw = fs::metadata(&path)
+            .map_err(|e| format!("cannot stat {}: {e}", path.display()))?
+            .len();
+        let name = path
+            .strip_prefix(&ctx.root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        match &gzip {
+            Some(gzip) => {
+                let compressed = gzip_size(ctx, gzip, &path)?;
+                println!(
+                    "  {name}: {} raw, {} gzip -9",
+                    fmt_bytes(raw),
+                    fmt_bytes(compressed)
+                );
+            }
+            None => println!("  {name}: {} raw", fmt_bytes(raw)),
+        }
+    }
+    Ok(())
+}
+
+/// `gzip -9 -c FILE | wc -c`
+fn gzip_size(ctx: &Ctx, gzip: &std::path::Path, file: &std::path::Path) -> Result<u64> {
+    let input = File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+    let mut child = ctx
+        .command(gzip)
+        .args(["-9", "-c"])
+        .stdin(input)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start gzip: {e}"))?;
+    let counted = match child.stdout.as_mut() {
+        Some(out) => io::copy(out, &mut io::sink()),
+        None => Ok(0),
+    };
+    let status = child.wait().map_err(|e| format!("gzip: {e}"))?;
+    let bytes = counted.map_err(|e| format!("reading gzip output: {e}"))?;
+    if status.success() {
+        Ok(bytes)
+    } else {
+        Err(format!("gzip -9 -c {} failed ({status})", file.display()))
+    }
+}
+
+fn unknown_flag(command: &str, flag: &str) -> String {
+    format!("unknown argument `{flag}` for `cargo xtask {command}` (see `cargo xtask help`)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_counts_compressed_bytes() -> Result {
+        let ctx = Ctx::new()?;
+        let Some(gzip) = ctx.which("gzip") else {
+            return Ok(()); // nothing to test without gzip
+        };
+        let file = std::env::temp_dir().join(format!("xtask-gzip-{}.bin", std::process::id()));
+        fs::write(&file, vec![7u8; 100_000]).map_err(|e| e.to_string())?;
+        let size = gzip_size(&ctx, &gzip, &file);
+        let _ = fs::remove_file(&file);
+        let size = size?;
+        assert!(
+            size > 0 && size < 1_000,
+            "gzip -9 of 100 kB of one byte: {size}"
+        );
+        Ok(())
+    }
+}
