@@ -26,15 +26,25 @@ fn to_tensor(channels: &[Grid]) -> Tensor<4> {
 /// `[A][B]` kernels as an `[A, B, kh, kw]` tensor.
 fn weights_tensor(weights: &[Vec<Grid>]) -> Tensor<4> {
     let (kh, kw) = weights[0][0].shape();
-    let data: Vec<f32> = weights.iter().flatten().flat_map(|g| g.data().to_vec()).collect();
-    Tensor::from_data(TensorData::new(data, [weights.len(), weights[0].len(), kh, kw]), &device())
+    let data: Vec<f32> = weights
+        .iter()
+        .flatten()
+        .flat_map(|g| g.data().to_vec())
+        .collect();
+    Tensor::from_data(
+        TensorData::new(data, [weights.len(), weights[0].len(), kh, kw]),
+        &device(),
+    )
 }
 
 /// A `[1, C, H, W]` tensor back as `C` grids.
 fn from_tensor(t: Tensor<4>) -> Vec<Grid> {
     let [_, c, h, w] = t.dims();
     let data = t.into_data().try_to_vec::<f32>().unwrap();
-    data.chunks(h * w).take(c).map(|chunk| Grid::from_vec(h, w, chunk.to_vec()).unwrap()).collect()
+    data.chunks(h * w)
+        .take(c)
+        .map(|chunk| Grid::from_vec(h, w, chunk.to_vec()).unwrap())
+        .collect()
 }
 
 fn close(ours: &[Grid], burn: &[Grid]) -> bool {
@@ -47,15 +57,29 @@ fn close(ours: &[Grid], burn: &[Grid]) -> bool {
 
 fn grids(n: usize, rows: usize, cols: usize, seed: u64) -> Vec<Grid> {
     let mut rng = convlab_kernels::rng::SplitMix64::new(seed);
-    (0..n).map(|_| Grid::from_fn(rows, cols, |_, _| rng.next_f32() * 2.0 - 1.0)).collect()
+    (0..n)
+        .map(|_| Grid::from_fn(rows, cols, |_, _| rng.next_f32() * 2.0 - 1.0))
+        .collect()
 }
 
 #[test]
 fn lecture_numbers_match_burn() {
     let x = to_tensor(&[lecture_input()]);
     let k = weights_tensor(&[vec![lecture_kernel()]]);
-    let out = from_tensor(conv2d(x.clone(), k.clone(), None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1)));
-    assert_eq!(out[0].to_rows(), vec![vec![27.0, 39.0, 51.0], vec![55.0, 59.0, 63.0], vec![25.0, 21.0, 17.0]]);
+    let out = from_tensor(conv2d(
+        x.clone(),
+        k.clone(),
+        None,
+        ConvOptions::new([1, 1], [0, 0], [1, 1], 1),
+    ));
+    assert_eq!(
+        out[0].to_rows(),
+        vec![
+            vec![27.0, 39.0, 51.0],
+            vec![55.0, 59.0, 63.0],
+            vec![25.0, 21.0, 17.0]
+        ]
+    );
     let max = from_tensor(max_pool2d(x.clone(), MaxPoolOptions::new([2, 2])));
     assert_eq!(max[0].to_rows(), vec![vec![6.0, 8.0], vec![3.0, 4.0]]);
     let mean = from_tensor(avg_pool2d(x, AvgPoolOptions::new([2, 2])));

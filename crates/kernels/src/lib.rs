@@ -19,6 +19,7 @@
 pub mod arithmetic;
 pub mod conv1d;
 pub mod conv2d;
+pub mod crop;
 pub mod error;
 pub mod filters;
 pub mod grid;

@@ -73,11 +73,19 @@ impl Sample {
             Sample::Rings => Grid::from_fn(rows, cols, |r, c| {
                 let (y, x) = ((r as f32 + 0.5) / h - 0.5, (c as f32 + 0.5) / w - 0.5);
                 let d = (x * x + y * y).sqrt();
-                if (d * 12.0) as u32 % 2 == 0 { 0.9 } else { 0.1 }
+                if ((d * 12.0) as u32).is_multiple_of(2) {
+                    0.9
+                } else {
+                    0.1
+                }
             }),
             Sample::Checkerboard => Grid::from_fn(rows, cols, |r, c| {
                 let (i, j) = ((r as f32 / h * 8.0) as u32, (c as f32 / w * 8.0) as u32);
-                if (i + j) % 2 == 0 { 0.85 } else { 0.15 }
+                if (i + j).is_multiple_of(2) {
+                    0.85
+                } else {
+                    0.15
+                }
             }),
             Sample::House => Grid::from_fn(rows, cols, |r, c| {
                 let (y, x) = ((r as f32 + 0.5) / h, (c as f32 + 0.5) / w);

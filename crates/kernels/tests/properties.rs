@@ -10,9 +10,14 @@ use convlab_kernels::transposed::{conv_transpose2d, conv_transpose2d_multi};
 use convlab_kernels::{Conv2dParams, ConvTranspose2dParams, Grid};
 use proptest::prelude::*;
 
-fn grid(rows: std::ops::RangeInclusive<usize>, cols: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Grid> {
+fn grid(
+    rows: std::ops::RangeInclusive<usize>,
+    cols: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = Grid> {
     (rows, cols).prop_flat_map(|(r, c)| {
-        prop::collection::vec(-4i8..=4, r * c).prop_map(move |v| Grid::from_vec(r, c, v.into_iter().map(f32::from).collect()).unwrap())
+        prop::collection::vec(-4i8..=4, r * c).prop_map(move |v| {
+            Grid::from_vec(r, c, v.into_iter().map(f32::from).collect()).unwrap()
+        })
     })
 }
 
@@ -58,26 +63,42 @@ fn naive_transpose(x: &Grid, k: &Grid, p: ConvTranspose2dParams) -> Grid {
     // Work on a frame big enough for the full (uncropped) result, then crop.
     let spread_rows = (x.rows() - 1) * p.stride[0] + 1;
     let spread_cols = (x.cols() - 1) * p.stride[1] + 1;
-    let big = Grid::from_fn(spread_rows + 2 * er + p.output_padding[0], spread_cols + 2 * ec + p.output_padding[1], |r, c| {
-        let (r, c) = (r as isize - er as isize, c as isize - ec as isize);
-        if r >= 0 && c >= 0 && r as usize % p.stride[0] == 0 && c as usize % p.stride[1] == 0 {
-            x.get(r as usize / p.stride[0], c as usize / p.stride[1]).unwrap_or(0.0)
-        } else {
-            0.0
-        }
-    });
+    let big = Grid::from_fn(
+        spread_rows + 2 * er + p.output_padding[0],
+        spread_cols + 2 * ec + p.output_padding[1],
+        |r, c| {
+            let (r, c) = (r as isize - er as isize, c as isize - ec as isize);
+            if r >= 0
+                && c >= 0
+                && (r as usize).is_multiple_of(p.stride[0])
+                && (c as usize).is_multiple_of(p.stride[1])
+            {
+                x.get(r as usize / p.stride[0], c as usize / p.stride[1])
+                    .unwrap_or(0.0)
+            } else {
+                0.0
+            }
+        },
+    );
     let full = naive_xcorr(&big, &kd, Conv2dParams::new());
     let rows = full.rows() - 2 * p.padding[0];
     let cols = full.cols() - 2 * p.padding[1];
-    Grid::from_fn(rows, cols, |i, j| full[(i + p.padding[0], j + p.padding[1])])
+    Grid::from_fn(rows, cols, |i, j| {
+        full[(i + p.padding[0], j + p.padding[1])]
+    })
 }
 
 fn params() -> impl Strategy<Value = Conv2dParams> {
-    ([1usize..=3, 1..=3], [0usize..=2, 0..=2], [1usize..=2, 1..=2]).prop_map(|(stride, padding, dilation)| Conv2dParams {
-        stride,
-        padding,
-        dilation,
-    })
+    (
+        [1usize..=3, 1..=3],
+        [0usize..=2, 0..=2],
+        [1usize..=2, 1..=2],
+    )
+        .prop_map(|(stride, padding, dilation)| Conv2dParams {
+            stride,
+            padding,
+            dilation,
+        })
 }
 
 proptest! {

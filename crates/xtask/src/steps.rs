@@ -234,6 +234,8 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
                 ],
             ),
         ),
+        // The web app with its browser tests, and the libraries it uses. The libraries' own
+        // native test suites (proptest, Burn) are not built for wasm32.
         Step::new(
             "clippy (wasm32)",
             cargo(
@@ -243,10 +245,25 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
                     "--target",
                     "wasm32-unknown-unknown",
                     "-p",
-                    "convlab-kernels",
-                    "-p",
                     "convlab-web",
                     "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ),
+        ),
+        Step::new(
+            "clippy (wasm32 libraries)",
+            cargo(
+                ctx,
+                &[
+                    "clippy",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "-p",
+                    "convlab-kernels",
+                    "--lib",
                     "--",
                     "-D",
                     "warnings",

@@ -1,0 +1,10 @@
+//! Widgets shared by the pages. Components never import pages.
+
+pub mod canvas;
+pub mod controls;
+pub mod drawing_pad;
+pub mod image_source;
+pub mod math;
+pub mod matrix;
+pub mod plot;
+pub mod theme;

@@ -1,0 +1,49 @@
+//! Light/dark theme: follows the system until the user picks one, then remembers the choice.
+
+use leptos::prelude::*;
+
+const STORAGE_KEY: &str = "convlab-theme";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn apply(theme: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-theme", theme);
+    }
+}
+
+/// A button that switches between light and dark.
+#[component]
+pub fn ThemeToggle() -> impl IntoView {
+    let initial = storage()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .unwrap_or_else(|| {
+            let dark = web_sys::window()
+                .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+                .is_some_and(|m| m.matches());
+            if dark { "dark" } else { "light" }.to_string()
+        });
+    let (theme, set_theme) = signal(initial);
+    Effect::new(move |_| apply(&theme.get()));
+    let toggle = move |_| {
+        let next = if theme.get_untracked() == "dark" {
+            "light"
+        } else {
+            "dark"
+        };
+        if let Some(s) = storage() {
+            let _ = s.set_item(STORAGE_KEY, next);
+        }
+        set_theme.set(next.to_string());
+    };
+    view! {
+        <button class="theme-toggle" on:click=toggle title="Switch between light and dark">
+            {move || if theme.get() == "dark" { "☀ Light" } else { "☾ Dark" }}
+        </button>
+    }
+}

@@ -1,0 +1,16 @@
+//! convlab in the browser: a Leptos (client-side rendered) app with one page per slide topic.
+//!
+//! `main.rs` only mounts [`App`]; everything else lives in this library so the browser tests
+//! (`web/tests/`) can mount single pages. Pages use components, never the reverse, and pages
+//! never import each other. The maths comes from `convlab-kernels`; this crate only turns it
+//! into DOM, canvases and URL state.
+
+pub mod app;
+pub mod components;
+pub mod pages;
+pub mod url_state;
+
+pub use app::App;
+
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,0 +1,8 @@
+//! One module per page (one URL each). Pages use components and never import each other.
+
+pub mod arithmetic;
+pub mod conv1d;
+pub mod home;
+pub mod not_found;
+pub mod pooling;
+pub mod sobel;

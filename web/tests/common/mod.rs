@@ -1,0 +1,156 @@
+//! Helpers shared by the browser tests: mount the app at a URL, wait for the DOM to settle,
+//! find elements by `data-testid`, and fire real DOM events.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+/// The app mounted into its own element; dropping it unmounts the app and removes the element.
+pub struct Mounted {
+    /// The `UnmountHandle` (its type names Leptos' view-state types; only its drop matters).
+    _handle: Box<dyn std::any::Any>,
+    root: HtmlElement,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+pub fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Puts `url` (path and query) in the address bar, mounts the whole app and waits until the
+/// element with `data-testid=ready_testid` exists.
+pub async fn mount_app_at(url: &str, ready_testid: &str) -> Mounted {
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
+        .unwrap();
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let handle = mount_to(root.clone(), || convlab_web::App().into_any());
+    let mounted = Mounted {
+        _handle: Box::new(handle),
+        root,
+    };
+    wait_for(ready_testid).await;
+    mounted
+}
+
+/// Waits one animation frame (URL-state updates and effects land by then) and a macrotask.
+pub async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let window = web_sys::window().unwrap();
+        let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        });
+        window.request_animation_frame(cb.unchecked_ref()).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+    sleep_ms(0).await;
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// A few frames: enough for a navigation triggered by a setting to re-render the page.
+pub async fn settle() {
+    for _ in 0..4 {
+        next_frame().await;
+    }
+}
+
+/// The element with this `data-testid`, if present.
+pub fn find(testid: &str) -> Option<Element> {
+    document()
+        .query_selector(&format!("[data-testid=\"{testid}\"]"))
+        .unwrap()
+}
+
+/// The element with this `data-testid`, waiting up to ~5 s for it to appear.
+pub async fn wait_for(testid: &str) -> Element {
+    for _ in 0..300 {
+        if let Some(e) = find(testid) {
+            return e;
+        }
+        next_frame().await;
+    }
+    panic!("no element with data-testid={testid:?} appeared");
+}
+
+/// The text of every direct child of a grid element (e.g. the cells of `pooling-max`).
+pub fn cell_texts(testid: &str) -> Vec<String> {
+    let grid = find(testid).unwrap_or_else(|| panic!("no {testid}"));
+    let children = grid.children();
+    (0..children.length())
+        .filter_map(|i| children.item(i))
+        .map(|c| match c.dyn_ref::<HtmlInputElement>() {
+            Some(input) => input.value(),
+            None => c.text_content().unwrap_or_default().trim().to_string(),
+        })
+        .collect()
+}
+
+/// Sets an `<input>` or `<select>` value and fires `input` and `change`, like a user would.
+pub fn set_value(testid: &str, value: &str) {
+    let el = find(testid).unwrap_or_else(|| panic!("no {testid}"));
+    if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
+        input.set_value(value);
+    } else if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
+        select.set_value(value);
+    } else {
+        panic!("{testid} is neither an input nor a select");
+    }
+    for kind in ["input", "change"] {
+        let ev = web_sys::Event::new_with_event_init_dict(kind, &{
+            let init = web_sys::EventInit::new();
+            init.set_bubbles(true);
+            init
+        })
+        .unwrap();
+        el.dispatch_event(&ev).unwrap();
+    }
+}
+
+/// Clicks the element.
+pub fn click(testid: &str) {
+    let el: HtmlElement = find(testid)
+        .unwrap_or_else(|| panic!("no {testid}"))
+        .unchecked_into();
+    el.click();
+}
+
+/// The current query string of the address bar (e.g. `?k=3`).
+pub fn query() -> String {
+    web_sys::window().unwrap().location().search().unwrap()
+}
+
+/// RGBA pixels of a canvas.
+pub fn canvas_pixels(testid: &str) -> (u32, u32, Vec<u8>) {
+    let canvas: web_sys::HtmlCanvasElement = find(testid)
+        .unwrap_or_else(|| panic!("no {testid}"))
+        .unchecked_into();
+    let ctx: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (w, h) = (canvas.width(), canvas.height());
+    let data = ctx
+        .get_image_data(0.0, 0.0, w as f64, h as f64)
+        .unwrap()
+        .data()
+        .0;
+    (w, h, data)
+}
