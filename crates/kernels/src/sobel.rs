@@ -16,6 +16,7 @@
 //! general [`crate::conv2d::convolve2d`] and `f32::atan2`, and the tests hold them together.
 
 use crate::conv2d::convolve2d;
+use crate::crop::pad;
 use crate::{Conv2dParams, Grid, KernelError};
 
 /// The lecture's `Gx`.
@@ -157,28 +158,8 @@ pub fn fast_atan2(y: f32, x: f32) -> f32 {
 
 /// The same outputs through the general convolution and `f32::atan2`: slow, obviously right.
 pub fn sobel_reference(input: &Grid, border: Border) -> Result<SobelOutput, KernelError> {
-    if input.is_empty() {
-        return Err(KernelError::Empty { what: "image" });
-    }
     let (rows, cols) = input.shape();
-    let padded = Grid::from_fn(rows + 2, cols + 2, |r, c| {
-        let (r, c) = (r as isize - 1, c as isize - 1);
-        match border {
-            Border::Zero => {
-                if r < 0 || c < 0 {
-                    0.0
-                } else {
-                    input.get(r as usize, c as usize).unwrap_or(0.0)
-                }
-            }
-            Border::Replicate => {
-                input[(
-                    r.clamp(0, rows as isize - 1) as usize,
-                    c.clamp(0, cols as isize - 1) as usize,
-                )]
-            }
-        }
-    });
+    let padded = pad(input, 1, 1, border)?;
     let gx = convolve2d(&padded, &grid3(SOBEL_X), Conv2dParams::new())?;
     let gy = convolve2d(&padded, &grid3(SOBEL_Y), Conv2dParams::new())?;
     let magnitude = Grid::from_fn(rows, cols, |r, c| gx[(r, c)].hypot(gy[(r, c)]));

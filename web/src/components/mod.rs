@@ -6,5 +6,6 @@ pub mod drawing_pad;
 pub mod image_source;
 pub mod math;
 pub mod matrix;
+pub mod player;
 pub mod plot;
 pub mod theme;

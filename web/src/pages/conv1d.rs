@@ -15,6 +15,7 @@ use leptos::prelude::*;
 
 use crate::components::controls::{NumberField, SelectField};
 use crate::components::math::Math;
+use crate::components::player::{PlayButton, use_player};
 use crate::components::plot::{Bounds, LinePlot, Marker, PlotPointer, PointerPhase, Series};
 use crate::url_state::{format_number, use_query_state};
 
@@ -560,50 +561,23 @@ pub fn Convolution1dPage() -> impl IntoView {
         })
     };
 
-    // The play button: a timer that advances the shift, stopped on pause and on unmount.
-    let playing = RwSignal::new(false);
-    let timer = StoredValue::new(None::<IntervalHandle>);
-    let stop = move || {
-        if let Some(handle) = timer.try_get_value().flatten() {
-            handle.clear();
+    // The play button: a timer that advances the shift; the shift reaches the URL when it stops.
+    let player = use_player(FRAME, move || match shift.try_get_untracked() {
+        Some(j) if j + 1 < SAMPLES => {
+            shift.set(j + 1);
+            true
         }
-        timer.try_set_value(None);
-        if playing.try_get_untracked() == Some(true) {
-            playing.set(false);
-            set_shift_url.run(shift.get_untracked());
-        }
-    };
-    let start = move || {
+        _ => false,
+    })
+    .on_play(move || {
         if shift.get_untracked() >= SAMPLES - 1 {
             shift.set(0);
         }
-        let tick = move || match shift.try_get_untracked() {
-            Some(j) if j + 1 < SAMPLES => shift.set(j + 1),
-            Some(_) => stop(),
-            None => {}
-        };
-        if let Ok(handle) = set_interval_with_handle(tick, FRAME) {
-            timer.set_value(Some(handle));
-            playing.set(true);
-        }
-    };
-    on_cleanup(move || {
-        if let Some(handle) = timer.try_get_value().flatten() {
-            handle.clear();
-        }
-    });
-    let toggle_play = move |_| {
-        if playing.get_untracked() {
-            stop()
-        } else {
-            start()
-        }
-    };
+    })
+    .on_pause(move || set_shift_url.run(shift.get_untracked()));
     let on_shift_input = move |ev| {
         if let Ok(j) = event_target_value(&ev).trim().parse::<usize>() {
-            if playing.get_untracked() {
-                stop();
-            }
+            player.pause();
             shift.set(j.min(SAMPLES - 1));
         }
     };
@@ -786,9 +760,7 @@ pub fn Convolution1dPage() -> impl IntoView {
             {move || (g.kind() == SignalKind::Drawn).then(|| view! { <DrawPad settings=g /> })}
 
             <div class="conv1d-shift">
-                <button class="primary" data-testid="conv1d-play" on:click=toggle_play aria-pressed=move || playing.get().to_string()>
-                    {move || if playing.get() { "❚❚ Pause" } else { "▶ Play" }}
-                </button>
+                <PlayButton player testid="conv1d-play" />
                 <label class="field conv1d-shift-field">
                     <span class="field-label">"Shift t"</span>
                     <input

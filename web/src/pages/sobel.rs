@@ -26,6 +26,7 @@ use crate::components::drawing_pad::{DrawingPad, Stroke};
 use crate::components::image_source::{ImageUpload, LoadedImage, WebcamCapture};
 use crate::components::math::{Math, matrix};
 use crate::components::matrix::MatrixGrid;
+use crate::components::player::{PlayButton, use_player};
 use crate::url_state::{MatrixParam, format_number, use_query_state};
 
 /// Side of the generated sample pictures.
@@ -381,30 +382,7 @@ pub fn SobelPage() -> impl IntoView {
         set_point.run((index / cols, index % cols));
         true
     };
-    let (playing, set_playing) = signal(false);
-    let timer = StoredValue::new(None::<IntervalHandle>);
-    let stop_timer = move || {
-        timer.try_update_value(|t| {
-            if let Some(handle) = t.take() {
-                handle.clear();
-            }
-        });
-    };
-    Effect::new(move |_| {
-        stop_timer();
-        if playing.get() {
-            let handle = set_interval_with_handle(
-                move || {
-                    if !step_by(1) {
-                        set_playing.try_set(false);
-                    }
-                },
-                PLAY_STEP,
-            );
-            timer.set_value(handle.ok());
-        }
-    });
-    on_cleanup(stop_timer);
+    let player = use_player(PLAY_STEP, move || step_by(1));
 
     let on_kernel_edit = Callback::new(move |(r, c, v): (usize, usize, f32)| {
         let mut k = kernel.get_untracked();
@@ -684,19 +662,12 @@ pub fn SobelPage() -> impl IntoView {
                 <NumberField label="Row" value=Signal::derive(move || point.get().0) on_change=set_row min=0 max=MAX_SIDE - 1 testid="sobel-row" />
                 <NumberField label="Column" value=Signal::derive(move || point.get().1) on_change=set_col min=0 max=MAX_SIDE - 1 testid="sobel-col" />
                 <button data-testid="sobel-step-prev" on:click=move |_| {
-                    set_playing.set(false);
+                    player.pause();
                     step_by(-1);
                 }>"◀ Previous"</button>
-                <button
-                    class="primary"
-                    data-testid="sobel-step-play"
-                    aria-pressed=move || playing.get().to_string()
-                    on:click=move |_| set_playing.update(|p| *p = !*p)
-                >
-                    {move || if playing.get() { "❚❚ Pause" } else { "▶ Play" }}
-                </button>
+                <PlayButton player testid="sobel-step-play" />
                 <button data-testid="sobel-step-next" on:click=move |_| {
-                    set_playing.set(false);
+                    player.pause();
                     step_by(1);
                 }>"Next ▶"</button>
             </div>
