@@ -263,6 +263,8 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
                     "wasm32-unknown-unknown",
                     "-p",
                     "convlab-kernels",
+                    "-p",
+                    "convlab-model",
                     "--lib",
                     "--",
                     "-D",
