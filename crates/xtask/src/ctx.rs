@@ -96,6 +96,36 @@ impl Ctx {
     }
 
     /// Runs `cmd` with inherited stdio (output streams through), echoing the command line first.
+    /// Runs `cmd` like [`Ctx::run`], echoing its standard output line by line and adding up the
+    /// test harness's `test result: … N passed; M failed` lines (libtest and
+    /// wasm-bindgen-test print the same summary).
+    pub fn run_counting_tests(&self, cmd: &mut Command) -> Result<TestCounts> {
+        use std::io::{BufRead, BufReader, Write};
+        let line = display(cmd);
+        println!("$ {line}");
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("could not start `{line}`: {e}"))?;
+        let mut counts = TestCounts::default();
+        if let Some(out) = child.stdout.take() {
+            let stdout = std::io::stdout();
+            for text in BufReader::new(out).lines().map_while(std::io::Result::ok) {
+                counts.add_summary_line(&text);
+                let mut lock = stdout.lock();
+                let _ = writeln!(lock, "{text}");
+            }
+        }
+        let status = child
+            .wait()
+            .map_err(|e| format!("could not wait for `{line}`: {e}"))?;
+        if status.success() {
+            Ok(counts)
+        } else {
+            Err(format!("`{line}` failed ({status})"))
+        }
+    }
+
     pub fn run(&self, cmd: &mut Command) -> Result {
         let line = display(cmd);
         println!("$ {line}");
@@ -271,5 +301,61 @@ mod tests {
         assert_eq!(fmt_bytes(512), "512 bytes");
         assert_eq!(fmt_bytes(846_123), "846123 bytes (846.1 KB)");
         assert_eq!(fmt_bytes(9_260_000), "9260000 bytes (9.26 MB)");
+    }
+}
+
+/// Tests passed and failed, summed over the harness summaries of one or more runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TestCounts {
+    pub passed: u64,
+    pub failed: u64,
+}
+
+impl TestCounts {
+    /// Adds the numbers of a `test result: ok. 12 passed; 0 failed; …` line; ignores others.
+    pub fn add_summary_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        let number_before = |word: &str| {
+            rest.split(';')
+                .filter_map(|part| {
+                    part.trim()
+                        .trim_start_matches("ok.")
+                        .trim_start_matches("FAILED.")
+                        .trim()
+                        .strip_suffix(word)
+                })
+                .find_map(|n| n.trim().parse::<u64>().ok())
+        };
+        self.passed += number_before("passed").unwrap_or(0);
+        self.failed += number_before("failed").unwrap_or(0);
+    }
+
+    pub fn add(&mut self, other: TestCounts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+    }
+}
+
+#[cfg(test)]
+mod test_counts {
+    use super::TestCounts;
+
+    #[test]
+    fn reads_libtest_and_wasm_bindgen_test_summaries() {
+        let mut c = TestCounts::default();
+        c.add_summary_line("test result: ok. 51 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s");
+        c.add_summary_line(
+            "test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 filtered out; finished in 5.13s",
+        );
+        c.add_summary_line("running 4 tests");
+        assert_eq!(
+            c,
+            TestCounts {
+                passed: 54,
+                failed: 1
+            }
+        );
     }
 }

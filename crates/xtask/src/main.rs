@@ -24,7 +24,8 @@ Commands:
         Set up, then run the CI steps, cheapest first, stopping at the first failure:
           fmt check, clippy (native), clippy (wasm32), native tests,
           browser tests (headless Chromium), release build (+ wasm sizes).
-        Prints a table of step timings. --quick runs only the first four steps.
+        Prints a table of step timings and a closing `tests: N passed, M failed` line.
+        --quick: only fmt, clippy and the native tests (no browser, no release build).
   bench
         Criterion benchmarks (native), then the wasm benchmark in headless Chromium;
         prints the release wasm size if dist/ exists.

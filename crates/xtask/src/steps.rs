@@ -5,7 +5,7 @@ use std::io;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::ctx::{Ctx, Result, display, fmt_bytes, fmt_duration};
+use crate::ctx::{Ctx, Result, TestCounts, display, fmt_bytes, fmt_duration};
 use crate::tools::{self, Installed, Needs};
 
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +90,8 @@ struct Step {
     cmd: Command,
     /// Runs after the command succeeds (e.g. reporting sizes).
     after: Option<After>,
+    /// A test run whose harness summaries count towards the final `N passed, M failed` line.
+    counts_tests: bool,
 }
 
 impl Step {
@@ -98,6 +100,14 @@ impl Step {
             name,
             cmd,
             after: None,
+            counts_tests: false,
+        }
+    }
+
+    fn tests(name: &'static str, cmd: Command) -> Self {
+        Self {
+            counts_tests: true,
+            ..Self::new(name, cmd)
         }
     }
 }
@@ -152,6 +162,7 @@ fn run_steps(
 ) -> Result {
     let n = steps.len();
     let mut failure = None;
+    let mut totals = TestCounts::default();
     for (i, mut step) in steps.into_iter().enumerate() {
         let label = format!("[{}/{n}] {}", i + 1, step.name);
         if failure.is_some() {
@@ -160,9 +171,13 @@ fn run_steps(
         }
         println!("\n==> {label}");
         let start = Instant::now();
-        let result = ctx
-            .run(&mut step.cmd)
-            .and_then(|()| step.after.map_or(Ok(()), |after| after(ctx)));
+        let run = if step.counts_tests {
+            ctx.run_counting_tests(&mut step.cmd)
+                .map(|counts| totals.add(counts))
+        } else {
+            ctx.run(&mut step.cmd)
+        };
+        let result = run.and_then(|()| step.after.map_or(Ok(()), |after| after(ctx)));
         let took = start.elapsed();
         match result {
             Ok(()) => {
@@ -180,6 +195,13 @@ fn run_steps(
         timings.record((*name).to_string(), Duration::ZERO, "skipped");
     }
     timings.print(title);
+    if totals != TestCounts::default() {
+        // The plain closing line CI reads: every test of every harness, added up.
+        println!(
+            "\ntests: {} passed, {} failed",
+            totals.passed, totals.failed
+        );
+    }
     failure.map_or(Ok(()), Err)
 }
 
@@ -273,7 +295,7 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
             ),
         ),
         // The web crate's tests run only in a browser (next step).
-        Step::new(
+        Step::tests(
             "tests (native)",
             cargo(ctx, &["test", "--workspace", "--exclude", "convlab-web"]),
         ),
@@ -293,7 +315,7 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
         browser_env(&mut cmd, &installed)?;
         // No debug info: keeps the wasm test binaries (and the browser's memory) small.
         cmd.env("CARGO_PROFILE_DEV_DEBUG", "0");
-        steps.push(Step::new("tests (browser)", cmd));
+        steps.push(Step::tests("tests (browser)", cmd));
     } else {
         skipped.push("tests (browser)");
     }
