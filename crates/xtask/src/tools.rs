@@ -376,10 +376,15 @@ fn wasm_opt(ctx: &Ctx) -> Result {
         println!("wasm-opt {WASM_OPT_VERSION}: missing");
     }
 
-    let npm = ctx.which("npm").ok_or(
-        "npm not found: wasm-opt 132 comes from npm's binaryen@132; install Node.js/npm, e.g. \
-         apt-get install npm",
-    )?;
+    let npm = match ctx.which("npm") {
+        Some(npm) => npm,
+        None => {
+            println!("npm: missing; wasm-opt {WASM_OPT_VERSION} comes from npm's binaryen");
+            apt_install(ctx, &["npm"], "wasm-opt (npm's binaryen)")?;
+            ctx.which("npm")
+                .ok_or("installed Debian's npm but `npm` is still not on PATH")?
+        }
+    };
     let prefix = ctx.tools_dir.join("binaryen");
     fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
     println!(
@@ -449,7 +454,28 @@ fn browser(ctx: &Ctx) -> Result<PathBuf> {
         "chromium/chromedriver: missing; installing the Debian packages {} (a few minutes)",
         APT_PACKAGES.join(" ")
     );
+    apt_install(
+        ctx,
+        APT_PACKAGES,
+        "the browser tests (or use --skip-browser)",
+    )?;
     let packages = APT_PACKAGES.join(" ");
+    match (find_browser(ctx), find_tool(ctx, "chromedriver")) {
+        (Some(browser), Some(driver)) => {
+            report_browser(ctx, &browser, &driver);
+            Ok(driver)
+        }
+        _ => Err(format!(
+            "installed {packages} but chromium/chromedriver are still not found on PATH or in \
+             /usr/bin"
+        )),
+    }
+}
+
+/// Installs Debian packages with apt-get, as root or through passwordless sudo; otherwise
+/// fails with the command to run by hand. `needed_for` completes "… are needed for".
+fn apt_install(ctx: &Ctx, packages: &[&str], needed_for: &str) -> Result {
+    let list = packages.join(" ");
     let prefix: &[&str] = if is_root(ctx) {
         &[]
     } else if ctx
@@ -459,9 +485,8 @@ fn browser(ctx: &Ctx) -> Result<PathBuf> {
         &["sudo", "-n"]
     } else {
         return Err(format!(
-            "chromium and chromedriver are needed for the browser tests and cannot be installed \
-             without root: run `sudo apt-get install {packages}` (Debian/Ubuntu), or use \
-             --skip-browser"
+            "{list} are needed for {needed_for} and cannot be installed without root: run \
+             `sudo apt-get install {list}` (Debian/Ubuntu)"
         ));
     };
     let apt = |args: &[&str]| {
@@ -475,19 +500,8 @@ fn browser(ctx: &Ctx) -> Result<PathBuf> {
     };
     apt(&["apt-get", "update"])?;
     let mut install = vec!["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y"];
-    install.extend(APT_PACKAGES);
-    apt(&install)?;
-
-    match (find_browser(ctx), find_tool(ctx, "chromedriver")) {
-        (Some(browser), Some(driver)) => {
-            report_browser(ctx, &browser, &driver);
-            Ok(driver)
-        }
-        _ => Err(format!(
-            "installed {packages} but chromium/chromedriver are still not found on PATH or in \
-             /usr/bin"
-        )),
-    }
+    install.extend(packages);
+    apt(&install)
 }
 
 fn report_browser(ctx: &Ctx, browser: &Path, driver: &Path) {
