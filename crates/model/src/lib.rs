@@ -9,6 +9,7 @@
 //! - [`loss`]: BCE-with-logits summed over pixels and the KL term, both reported.
 //! - [`idx`] and [`mnist`]: the MNIST files (IDX, gzipped or raw), checked against their length.
 //! - [`preprocess`]: a drawn image to an MNIST-like 28×28 digit.
+//! - [`synthetic`]: handwritten-looking digits generated offline, deterministic per seed.
 //!
 //! It is *not* a trainer: no optimizer, no training loop and no GPU backend live here, so the
 //! crate builds for wasm32 with Burn's `flex` CPU backend alone. Library code takes a
@@ -28,6 +29,7 @@ pub mod lenet;
 pub mod loss;
 pub mod mnist;
 pub mod preprocess;
+pub mod synthetic;
 pub mod vae;
 
 pub use activation::Activation;
@@ -39,4 +41,5 @@ pub use lenet::{LeNet5, LeNet5Config};
 pub use loss::{VaeLoss, bce_with_logits, kl_divergence, vae_loss};
 pub use mnist::{IMAGE_PIXELS, IMAGE_SIZE, MnistDataset, MnistDir, MnistError};
 pub use preprocess::{PreprocessError, Preprocessed, preprocess_drawing};
+pub use synthetic::{SyntheticError, synthetic_dataset, synthetic_digit};
 pub use vae::{LatentGaussian, Noise, Vae, VaeConfig, VaeOutput};
