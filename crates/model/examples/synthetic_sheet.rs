@@ -6,7 +6,9 @@ use std::io::Write;
 use convlab_model::synthetic::synthetic_digit;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "synthetic-digits.pgm".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "synthetic-digits.pgm".into());
     let columns = 16;
     let (width, height) = (columns * 28, 10 * 28);
     let mut pixels = vec![0u8; width * height];

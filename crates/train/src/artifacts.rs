@@ -1,0 +1,477 @@
+//! The files of a training run, written and read in pairs, all in one folder:
+//!
+//! | file | what | written |
+//! |---|---|---|
+//! | `config.json` | [`TrainingConfig`]: the model's configuration and the training settings | at the start |
+//! | `model.bpk` | the weights (Burn's burnpack record) after the last completed epoch | each epoch |
+//! | `optimizer.bpk` | Adam's moment estimates, for `--resume` | each epoch |
+//! | `state.json` | [`TrainState`]: epochs completed, and whether the loss diverged | each epoch |
+//! | `metrics.csv` | one [`EpochMetrics`] row per epoch | each epoch |
+//!
+//! Every file is replaced atomically (written beside it, then renamed), so a run killed
+//! mid-save leaves the previous version. `state.json` is written last: it names the epoch the
+//! weights belong to.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use burn::optim::AdamConfig;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::Device;
+use convlab_model::{Autoencoder, AutoencoderConfig, LeNet5, LeNet5Config, Vae, VaeConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::ModelKind;
+
+/// Which model, with its configuration (what `init` needs to rebuild it before loading the
+/// weights).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "config", rename_all = "lowercase")]
+pub enum ModelConfig {
+    /// LeNet-5.
+    Lenet(LeNet5Config),
+    /// The variational autoencoder.
+    Vae(VaeConfig),
+    /// The plain autoencoder.
+    Ae(AutoencoderConfig),
+}
+
+impl ModelConfig {
+    /// The reference configuration of `kind`, with latent size `latent` for the autoencoders.
+    pub fn new(kind: ModelKind, latent: usize) -> Self {
+        match kind {
+            ModelKind::Lenet => Self::Lenet(LeNet5Config::new()),
+            ModelKind::Vae => Self::Vae(VaeConfig::new().with_latent_dim(latent)),
+            ModelKind::Ae => Self::Ae(AutoencoderConfig::new().with_latent_dim(latent)),
+        }
+    }
+
+    /// Which model this configures.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Self::Lenet(_) => ModelKind::Lenet,
+            Self::Vae(_) => ModelKind::Vae,
+            Self::Ae(_) => ModelKind::Ae,
+        }
+    }
+}
+
+/// The name of a model kind on the command line and in files.
+pub fn kind_name(kind: ModelKind) -> &'static str {
+    match kind {
+        ModelKind::Lenet => "lenet",
+        ModelKind::Vae => "vae",
+        ModelKind::Ae => "ae",
+    }
+}
+
+/// A model rebuilt from a run folder, on a plain (inference) device.
+#[derive(Debug)]
+pub enum LoadedModel {
+    /// LeNet-5.
+    Lenet(LeNet5),
+    /// The variational autoencoder.
+    Vae(Vae),
+    /// The plain autoencoder.
+    Ae(Autoencoder),
+}
+
+/// Everything `config.json` holds: enough to rebuild the model and to repeat the run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrainingConfig {
+    /// The model and its configuration.
+    pub model: ModelConfig,
+    /// Adam's settings (ε = 1e-8 as in PyTorch, not Burn's default 1e-5).
+    pub optimizer: AdamConfig,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Total number of epochs asked for.
+    pub epochs: usize,
+    /// Images per mini-batch.
+    pub batch_size: usize,
+    /// Weight of the KL term in the VAE loss (ignored by the other models).
+    pub beta: f64,
+    /// Seed of initialisation, split, batch order and sampling noise.
+    pub seed: u64,
+    /// Only the first N training images were used, when set.
+    pub train_limit: Option<usize>,
+    /// Images held out of the training set for validation.
+    pub validation: usize,
+}
+
+impl TrainingConfig {
+    /// Adam as the run uses it: PyTorch's ε = 1e-8 rather than Burn's default 1e-5, so runs
+    /// compare with the PyTorch reference.
+    pub fn adam() -> AdamConfig {
+        AdamConfig::new().with_epsilon(1e-8)
+    }
+}
+
+/// `state.json`: how far the run got.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Epochs whose weights are in `model.bpk` (0: the initial weights).
+    pub epochs_completed: usize,
+    /// Set when training stopped because the loss became NaN or infinite.
+    pub diverged: Option<Divergence>,
+}
+
+/// Where the loss stopped being a finite number.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Divergence {
+    /// The epoch (1-based) in which it happened.
+    pub epoch: usize,
+    /// The mini-batch (1-based) within that epoch, or `None` for the validation pass.
+    pub batch: Option<usize>,
+    /// The offending value, as text ("NaN", "inf").
+    pub loss: String,
+}
+
+/// One row of `metrics.csv`. Columns that do not apply to a model are left empty.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EpochMetrics {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss per image over the epoch (what was minimised).
+    pub train_loss: f64,
+    /// Mean reconstruction BCE per image (VAE, AE).
+    pub train_bce: Option<f64>,
+    /// Mean KL per image (VAE).
+    pub train_kl: Option<f64>,
+    /// Fraction of training images classified right (LeNet-5).
+    pub train_accuracy: Option<f64>,
+    /// The same on the validation images (`None` without a validation set).
+    pub val_loss: Option<f64>,
+    /// Validation BCE.
+    pub val_bce: Option<f64>,
+    /// Validation KL.
+    pub val_kl: Option<f64>,
+    /// Validation accuracy.
+    pub val_accuracy: Option<f64>,
+    /// Wall-clock seconds for the epoch, validation included.
+    pub seconds: f64,
+}
+
+impl EpochMetrics {
+    /// The CSV header line.
+    pub const HEADER: &'static str = "epoch,train_loss,train_bce,train_kl,train_accuracy,\
+                                      val_loss,val_bce,val_kl,val_accuracy,seconds";
+
+    /// This row as CSV.
+    pub fn to_csv(&self) -> String {
+        let opt = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
+        let mut line = String::new();
+        let _ = write!(
+            line,
+            "{},{:.6},{},{},{},{},{},{},{},{:.3}",
+            self.epoch,
+            self.train_loss,
+            opt(self.train_bce),
+            opt(self.train_kl),
+            opt(self.train_accuracy),
+            opt(self.val_loss),
+            opt(self.val_bce),
+            opt(self.val_kl),
+            opt(self.val_accuracy),
+            self.seconds
+        );
+        line
+    }
+}
+
+/// A run folder.
+#[derive(Clone, Debug)]
+pub struct RunDir {
+    path: PathBuf,
+}
+
+impl RunDir {
+    /// The folder at `path` (nothing is created or checked yet).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `config.json`.
+    pub fn config_path(&self) -> PathBuf {
+        self.path.join("config.json")
+    }
+
+    /// `model.bpk`.
+    pub fn weights_path(&self) -> PathBuf {
+        self.path.join("model.bpk")
+    }
+
+    /// `optimizer.bpk`.
+    pub fn optimizer_path(&self) -> PathBuf {
+        self.path.join("optimizer.bpk")
+    }
+
+    /// `state.json`.
+    pub fn state_path(&self) -> PathBuf {
+        self.path.join("state.json")
+    }
+
+    /// `metrics.csv`.
+    pub fn metrics_path(&self) -> PathBuf {
+        self.path.join("metrics.csv")
+    }
+
+    /// Creates the folder if needed.
+    pub fn create(&self) -> Result<()> {
+        fs::create_dir_all(&self.path)
+            .with_context(|| format!("cannot create the run folder {}", self.path.display()))
+    }
+
+    /// Writes `config.json`.
+    pub fn write_config(&self, config: &TrainingConfig) -> Result<()> {
+        let json = serde_json::to_string_pretty(config)?;
+        write_atomically(&self.config_path(), &json)
+    }
+
+    /// Reads `config.json`, saying what to run when it is not there.
+    pub fn read_config(&self) -> Result<TrainingConfig> {
+        let path = self.config_path();
+        if !path.is_file() {
+            bail!(
+                "no {}, so {} is not a training run: run `convlab-train train vae --out {}` \
+                 (or lenet / ae) first",
+                path.display(),
+                self.path.display(),
+                self.path.display()
+            );
+        }
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a convlab-train config", path.display()))
+    }
+
+    /// Writes `state.json`.
+    pub fn write_state(&self, state: &TrainState) -> Result<()> {
+        write_atomically(&self.state_path(), &serde_json::to_string_pretty(state)?)
+    }
+
+    /// Reads `state.json`.
+    pub fn read_state(&self) -> Result<TrainState> {
+        let path = self.state_path();
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read {}: no checkpoint to resume from; train without --resume first",
+                path.display()
+            )
+        })?;
+        serde_json::from_str(&text).with_context(|| format!("{} is corrupt", path.display()))
+    }
+
+    /// Saves a model's weights to `model.bpk`.
+    pub fn save_weights<M: Module>(&self, model: &M) -> Result<()> {
+        let path = self.weights_path();
+        model
+            .clone()
+            .save_file(&path)
+            .map_err(|err| anyhow::anyhow!("cannot save {}: {err}", path.display()))
+    }
+
+    /// Loads `model.bpk` into `model` (built from the same configuration).
+    pub fn load_weights<M: Module>(&self, model: M) -> Result<M> {
+        let path = self.weights_path();
+        if !path.is_file() {
+            bail!(
+                "no weights at {}: run `convlab-train train <model> --out {}` first (a run that \
+                 diverged before its first epoch saves none)",
+                path.display(),
+                self.path.display()
+            );
+        }
+        model.try_load_file(&path).map_err(|err| {
+            anyhow::anyhow!(
+                "cannot load {} into the model config.json describes: {err}",
+                path.display()
+            )
+        })
+    }
+
+    /// Saves the optimiser's state to `optimizer.bpk`.
+    pub fn save_optimizer(&self, optimizer: &ModuleOptimizer) -> Result<()> {
+        let path = self.optimizer_path();
+        optimizer
+            .save(&path)
+            .map_err(|err| anyhow::anyhow!("cannot save {}: {err}", path.display()))
+    }
+
+    /// Loads `optimizer.bpk` into `optimizer`.
+    pub fn load_optimizer(&self, optimizer: ModuleOptimizer) -> Result<ModuleOptimizer> {
+        let path = self.optimizer_path();
+        optimizer
+            .load(&path)
+            .map_err(|err| anyhow::anyhow!("cannot load {}: {err}", path.display()))
+    }
+
+    /// Starts `metrics.csv` afresh (header only).
+    pub fn start_metrics(&self) -> Result<()> {
+        write_atomically(&self.metrics_path(), &format!("{}\n", EpochMetrics::HEADER))
+    }
+
+    /// Keeps the header and the rows of epochs `1..=epochs`, dropping any later ones (from a
+    /// run killed between writing its metrics and its checkpoint).
+    pub fn truncate_metrics(&self, epochs: usize) -> Result<()> {
+        let path = self.metrics_path();
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        let mut kept = format!("{}\n", EpochMetrics::HEADER);
+        for line in text.lines().skip(1) {
+            let epoch = line.split(',').next().and_then(|e| e.parse::<usize>().ok());
+            if epoch.is_some_and(|e| e <= epochs) {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+        write_atomically(&path, &kept)
+    }
+
+    /// Appends one row to `metrics.csv`.
+    pub fn append_metrics(&self, row: &EpochMetrics) -> Result<()> {
+        let path = self.metrics_path();
+        let mut text =
+            fs::read_to_string(&path).unwrap_or_else(|_| format!("{}\n", EpochMetrics::HEADER));
+        text.push_str(&row.to_csv());
+        text.push('\n');
+        write_atomically(&path, &text)
+    }
+
+    /// Rebuilds the trained model from `config.json` and `model.bpk` on `device` (a plain,
+    /// inference device).
+    pub fn load_model(&self, device: &Device) -> Result<(TrainingConfig, LoadedModel)> {
+        let config = self.read_config()?;
+        let model = match &config.model {
+            ModelConfig::Lenet(c) => LoadedModel::Lenet(self.load_weights(c.init(device))?),
+            ModelConfig::Vae(c) => LoadedModel::Vae(self.load_weights(c.init(device))?),
+            ModelConfig::Ae(c) => LoadedModel::Ae(self.load_weights(c.init(device))?),
+        };
+        Ok((config, model))
+    }
+}
+
+/// Writes `text` beside `path` and renames it into place, so `path` is never half-written.
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let mut scratch = path.as_os_str().to_owned();
+    scratch.push(".tmp");
+    let scratch = PathBuf::from(scratch);
+    fs::write(&scratch, text).with_context(|| format!("cannot write {}", scratch.display()))?;
+    fs::rename(&scratch, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> TrainingConfig {
+        TrainingConfig {
+            model: ModelConfig::new(ModelKind::Vae, 16),
+            optimizer: TrainingConfig::adam(),
+            learning_rate: 1e-3,
+            epochs: 3,
+            batch_size: 64,
+            beta: 0.5,
+            seed: 7,
+            train_limit: Some(100),
+            validation: 10,
+        }
+    }
+
+    #[test]
+    fn config_round_trips_and_names_the_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
+        run.write_config(&config()).unwrap();
+        let text = fs::read_to_string(run.config_path()).unwrap();
+        assert!(text.contains("\"kind\": \"vae\""), "{text}");
+        assert!(text.contains("\"epsilon\": 1e-8"), "{text}");
+        let back = run.read_config().unwrap();
+        let ModelConfig::Vae(vae) = back.model else {
+            panic!("not a VAE")
+        };
+        assert_eq!((vae.latent_dim, back.beta, back.seed), (16, 0.5, 7));
+    }
+
+    #[test]
+    fn a_missing_config_says_what_to_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = RunDir::new(dir.path())
+            .read_config()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("run `convlab-train train vae"), "{err}");
+        let err = RunDir::new(dir.path())
+            .load_model(&Device::flex())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("convlab-train train"), "{err}");
+    }
+
+    #[test]
+    fn missing_weights_say_what_to_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
+        run.write_config(&config()).unwrap();
+        let err = run.load_model(&Device::flex()).unwrap_err().to_string();
+        assert!(
+            err.contains("no weights") && err.contains("convlab-train train"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn vae_weights_round_trip_to_the_same_outputs() {
+        use burn::tensor::{Distribution, Tensor};
+        use convlab_model::Noise;
+
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
+        run.write_config(&config()).unwrap();
+        let device = Device::flex();
+        let ModelConfig::Vae(vae_config) = config().model else {
+            panic!("not a VAE")
+        };
+        let vae = vae_config.init(&device);
+        run.save_weights(&vae).unwrap();
+
+        let (_, loaded) = run.load_model(&device).unwrap();
+        let LoadedModel::Vae(loaded) = loaded else {
+            panic!("not a VAE")
+        };
+        let x = Tensor::<4>::random([2, 1, 28, 28], Distribution::Default, &device);
+        let a = vae.forward_with(x.clone(), Noise::Zero).logits.into_data();
+        let b = loaded.forward_with(x, Noise::Zero).logits.into_data();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn metrics_rows_append_and_truncate() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
+        run.start_metrics().unwrap();
+        for epoch in 1..=3 {
+            let row = EpochMetrics {
+                epoch,
+                train_loss: 1.0,
+                train_accuracy: Some(0.5),
+                ..Default::default()
+            };
+            run.append_metrics(&row).unwrap();
+        }
+        run.truncate_metrics(2).unwrap();
+        let text = fs::read_to_string(run.metrics_path()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(lines[0], EpochMetrics::HEADER);
+        assert!(lines[2].starts_with("2,1.000000,,,0.500000,,,,,"), "{text}");
+    }
+}

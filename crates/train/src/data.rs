@@ -1,0 +1,103 @@
+//! The training and validation sets, and the order of the mini-batches.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use convlab_kernels::rng::SplitMix64;
+use convlab_model::{MnistDataset, MnistDir};
+
+/// Where the MNIST files are when neither `--mnist-dir` nor `MNIST_DIR` says:
+/// `../shared/data/mnist` beside the workspace.
+pub fn default_mnist_dir() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/mnist"
+    ))
+}
+
+/// `--mnist-dir`, else `MNIST_DIR`, else [`default_mnist_dir`].
+pub fn mnist_dir(flag: Option<PathBuf>) -> MnistDir {
+    match flag {
+        Some(dir) => MnistDir::new(dir),
+        None => MnistDir::from_env_or(default_mnist_dir()),
+    }
+}
+
+/// The validation size when `--validation` is not given: one twelfth of the images
+/// (5,000 of MNIST's 60,000).
+pub fn default_validation(images: usize) -> usize {
+    images / 12
+}
+
+/// Training and validation images.
+#[derive(Clone, Debug)]
+pub struct Splits {
+    /// What the optimiser sees.
+    pub train: MnistDataset,
+    /// Held out, scored after each epoch.
+    pub validation: MnistDataset,
+}
+
+/// Keeps the first `limit` images of `all`, then carves `validation` of them out by `seed`.
+pub fn split(
+    all: &MnistDataset,
+    limit: Option<usize>,
+    validation: Option<usize>,
+    seed: u64,
+) -> Result<Splits> {
+    let limited = match limit {
+        Some(n) if n < all.len() => all.select(&(0..n).collect::<Vec<_>>()),
+        _ => all.clone(),
+    };
+    let validation = validation.unwrap_or_else(|| default_validation(limited.len()));
+    if validation >= limited.len() {
+        bail!(
+            "--validation {validation} leaves no training images out of {}; ask for fewer",
+            limited.len()
+        );
+    }
+    let (train, validation) = limited.split(validation, seed);
+    Ok(Splits { train, validation })
+}
+
+/// The order of the training images in `epoch` (1-based): a seeded shuffle, so a resumed run
+/// sees the same batches as an uninterrupted one.
+pub fn epoch_order(len: usize, seed: u64, epoch: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    let mut rng = SplitMix64::new(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    for i in (1..len).rev() {
+        let j = ((u128::from(rng.next_u64()) * (i as u128 + 1)) >> 64) as usize;
+        order.swap(i, j);
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use convlab_model::IMAGE_PIXELS;
+
+    fn dataset(n: usize) -> MnistDataset {
+        MnistDataset::from_parts(vec![0.0; n * IMAGE_PIXELS], vec![1; n]).unwrap()
+    }
+
+    #[test]
+    fn limit_then_validation() {
+        let splits = split(&dataset(100), Some(40), Some(10), 1).unwrap();
+        assert_eq!((splits.train.len(), splits.validation.len()), (30, 10));
+        let splits = split(&dataset(120), None, None, 1).unwrap();
+        assert_eq!(splits.validation.len(), 10);
+        assert!(split(&dataset(10), None, Some(10), 1).is_err());
+    }
+
+    #[test]
+    fn epoch_order_is_a_seeded_permutation() {
+        let a = epoch_order(50, 3, 1);
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+        assert_eq!(a, epoch_order(50, 3, 1));
+        assert_ne!(a, epoch_order(50, 3, 2));
+        assert_ne!(a, epoch_order(50, 4, 1));
+    }
+}

@@ -1,0 +1,23 @@
+//! convlab's native trainer: trains, evaluates and benchmarks the lecture's models from
+//! `convlab-model` (LeNet-5, the VAE, the autoencoder) on MNIST.
+//!
+//! - [`cli`]: the command line (`train`, `eval`, `bench`) and its `--help` text.
+//! - [`device`]: `--device auto|gpu|cpu` to a Burn [`Device`](burn::tensor::Device); the only
+//!   code that knows the `gpu` feature.
+//! - [`data`]: the training/validation split and the batch order.
+//! - [`training`]: the loop (Adam, checkpoints, a clean stop on NaN).
+//! - [`eval`]: test-set scores.
+//! - [`bench`]: throughput and latency, comparable with `bench/torch_vae.py`.
+//! - [`artifacts`]: the run folder (`config.json`, `model.bpk`, `optimizer.bpk`, `state.json`,
+//!   `metrics.csv`).
+//!
+//! It is *not* where models live: every network, loss and the MNIST reader come from
+//! `convlab-model`. Library code takes a `Device`; only `main` chooses one.
+
+pub mod artifacts;
+pub mod bench;
+pub mod cli;
+pub mod data;
+pub mod device;
+pub mod eval;
+pub mod training;

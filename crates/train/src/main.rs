@@ -1,0 +1,76 @@
+//! `convlab-train`: parses the command line, picks the device, calls the library.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+use convlab_train::cli::{Cli, Command};
+use convlab_train::training::TrainOutcome;
+use convlab_train::{bench, data, device, eval, training};
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Train(args) => {
+            let selected = device::select(args.device)?;
+            eprintln!("device: {}", selected.description);
+            match training::train_command(&args, &selected.device, true)? {
+                TrainOutcome::Finished { .. } => Ok(ExitCode::SUCCESS),
+                TrainOutcome::Diverged {
+                    divergence,
+                    kept_epoch,
+                } => {
+                    let place = divergence
+                        .batch
+                        .map_or("in the validation pass".to_string(), |b| {
+                            format!("at batch {b}")
+                        });
+                    eprintln!(
+                        "stopped: the loss became {} in epoch {} {place}. Kept the last good \
+                         weights in model.bpk: those after epoch {kept_epoch}{}. Try a smaller --lr.",
+                        divergence.loss,
+                        divergence.epoch,
+                        if kept_epoch == 0 {
+                            " (the initial weights)"
+                        } else {
+                            ""
+                        },
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Eval(args) => {
+            let selected = device::select(args.device)?;
+            eprintln!("device: {}", selected.description);
+            let report = eval::evaluate(
+                &args.model,
+                &data::mnist_dir(args.mnist_dir.clone()),
+                &selected.device,
+                &eval::EvalOptions {
+                    limit: args.limit,
+                    batch_size: args.batch_size,
+                    seed: args.seed,
+                },
+            )?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(args) => {
+            let selected = device::select(args.device)?;
+            eprintln!("device: {}", selected.description);
+            let backend = if selected.is_gpu { "wgpu" } else { "flex" };
+            bench::run(&args, &selected.device, backend, |line| println!("{line}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

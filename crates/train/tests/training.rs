@@ -1,0 +1,425 @@
+//! End-to-end tests of the trainer on tiny data sets: the first 256 real MNIST images when
+//! this machine has them (`MNIST_DIR`, else the shared data folder beside the workspace),
+//! otherwise synthetic "digits" (a horizontal bar whose height is the label) built here.
+//! Sizes are chosen so the whole file runs in seconds in a debug build.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use burn::tensor::Device;
+use convlab_model::{IMAGE_PIXELS, MnistDataset};
+use convlab_train::artifacts::{LoadedModel, ModelConfig, RunDir, TrainState, TrainingConfig};
+use convlab_train::cli::ModelKind;
+use convlab_train::data::{self, Splits};
+use convlab_train::eval::{EvalOptions, evaluate_model};
+use convlab_train::training::{TrainOptions, TrainOutcome, score, train};
+
+/// 256 images: real MNIST when present, else synthetic.
+fn tiny_set() -> &'static MnistDataset {
+    static SET: OnceLock<MnistDataset> = OnceLock::new();
+    SET.get_or_init(|| {
+        let dir = data::mnist_dir(None);
+        if dir.is_complete() {
+            let all = dir.train().unwrap();
+            all.select(&(0..256).collect::<Vec<_>>())
+        } else {
+            println!(
+                "MNIST not found in {} (set MNIST_DIR): using synthetic digits",
+                dir.path().display()
+            );
+            synthetic(256)
+        }
+    })
+}
+
+/// Image `i` has label `i % 10` and a bright bar across rows `4 + 2·label ..= 5 + 2·label`.
+fn synthetic(count: usize) -> MnistDataset {
+    let mut images = vec![0.0f32; count * IMAGE_PIXELS];
+    let mut labels = Vec::with_capacity(count);
+    for i in 0..count {
+        let label = (i % 10) as u8;
+        let image = &mut images[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS];
+        for row in [4 + 2 * usize::from(label), 5 + 2 * usize::from(label)] {
+            for col in (4 + i % 3)..(22 + i % 4) {
+                image[row * 28 + col] = 1.0;
+            }
+        }
+        labels.push(label);
+    }
+    MnistDataset::from_parts(images, labels).unwrap()
+}
+
+fn first(n: usize) -> MnistDataset {
+    tiny_set().select(&(0..n).collect::<Vec<_>>())
+}
+
+fn config(kind: ModelKind, epochs: usize, batch_size: usize, lr: f64) -> TrainingConfig {
+    TrainingConfig {
+        model: ModelConfig::new(kind, 2),
+        optimizer: TrainingConfig::adam(),
+        learning_rate: lr,
+        epochs,
+        batch_size,
+        beta: 1.0,
+        seed: 5,
+        train_limit: None,
+        validation: 0,
+    }
+}
+
+fn options(resume: bool) -> TrainOptions {
+    TrainOptions {
+        device: Device::flex(),
+        resume,
+        log_every: 0,
+        verbose: false,
+    }
+}
+
+fn metrics_rows(run: &RunDir) -> Vec<Vec<String>> {
+    fs::read_to_string(run.metrics_path())
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn column(row: &[String], index: usize) -> f64 {
+    row[index].parse().unwrap()
+}
+
+#[test]
+fn lenet_loss_falls_on_a_tiny_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = RunDir::new(dir.path());
+    let splits = Splits {
+        train: first(192),
+        validation: tiny_set().select(&(192..256).collect::<Vec<_>>()),
+    };
+    let outcome = train(
+        &config(ModelKind::Lenet, 4, 16, 2e-3),
+        &splits,
+        &run,
+        &options(false),
+    )
+    .unwrap();
+    assert!(matches!(
+        outcome,
+        TrainOutcome::Finished {
+            epochs_completed: 4,
+            ..
+        }
+    ));
+    let rows = metrics_rows(&run);
+    assert_eq!(rows.len(), 4);
+    let (loss_1, loss_4) = (column(&rows[0], 1), column(&rows[3], 1));
+    assert!(loss_4 < loss_1 * 0.9, "training loss {loss_1} -> {loss_4}");
+    let accuracy_4 = column(&rows[3], 4);
+    assert!(
+        accuracy_4 > 0.3,
+        "training accuracy after 4 epochs: {accuracy_4}"
+    );
+    assert!(!rows[3][8].is_empty(), "validation accuracy is reported");
+}
+
+#[test]
+fn vae_loss_falls_on_a_tiny_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = RunDir::new(dir.path());
+    let splits = Splits {
+        train: first(32),
+        validation: MnistDataset::from_parts(vec![], vec![]).unwrap(),
+    };
+    train(
+        &config(ModelKind::Vae, 3, 8, 3e-3),
+        &splits,
+        &run,
+        &options(false),
+    )
+    .unwrap();
+    let rows = metrics_rows(&run);
+    let (loss_1, loss_3) = (column(&rows[0], 1), column(&rows[2], 1));
+    assert!(loss_3 < loss_1, "VAE loss {loss_1} -> {loss_3}");
+    // BCE + β·KL with β = 1; KL is reported and non-negative.
+    let (bce, kl) = (column(&rows[2], 2), column(&rows[2], 3));
+    assert!(
+        kl >= 0.0 && (bce + kl - loss_3).abs() < 1e-3 * loss_3,
+        "{rows:?}"
+    );
+    assert!(
+        rows[2][5].is_empty(),
+        "no validation set, no validation loss"
+    );
+}
+
+#[test]
+fn saved_weights_reload_to_the_same_outputs() {
+    // The validation loss written during training was computed with the final weights in
+    // memory; recomputing it from config.json + model.bpk must give the same number.
+    let dir = tempfile::tempdir().unwrap();
+    let run = RunDir::new(dir.path());
+    let splits = Splits {
+        train: first(64),
+        validation: tiny_set().select(&(200..232).collect::<Vec<_>>()),
+    };
+    train(
+        &config(ModelKind::Lenet, 1, 16, 1e-3),
+        &splits,
+        &run,
+        &options(false),
+    )
+    .unwrap();
+    let written_val_loss = column(&metrics_rows(&run)[0], 5);
+
+    let device = Device::flex();
+    let (config, model) = run.load_model(&device).unwrap();
+    assert!(matches!(config.model, ModelConfig::Lenet(_)));
+    let LoadedModel::Lenet(net) = &model else {
+        panic!("not LeNet")
+    };
+    let totals = score(net, &splits.validation, 1.0, 32, &device).unwrap();
+    assert!(
+        (totals.mean_loss() - written_val_loss).abs() < 1e-4,
+        "reloaded {} vs written {written_val_loss}",
+        totals.mean_loss()
+    );
+
+    let report = evaluate_model(
+        &model,
+        &splits.validation,
+        &device,
+        &EvalOptions {
+            limit: None,
+            batch_size: 10,
+            seed: 0,
+        },
+        1,
+    )
+    .unwrap();
+    let confusion = report.confusion.unwrap();
+    let total: u64 = confusion.iter().flatten().sum();
+    let diagonal: u64 = (0..10).map(|i| confusion[i][i]).sum();
+    assert_eq!(total, 32);
+    assert!((report.accuracy.unwrap() - diagonal as f64 / 32.0).abs() < 1e-9);
+}
+
+#[test]
+fn resume_continues_from_the_saved_epoch() {
+    let splits = Splits {
+        train: first(96),
+        validation: tiny_set().select(&(96..128).collect::<Vec<_>>()),
+    };
+    // Two epochs straight through…
+    let straight = tempfile::tempdir().unwrap();
+    let straight = RunDir::new(straight.path());
+    train(
+        &config(ModelKind::Lenet, 2, 16, 1e-3),
+        &splits,
+        &straight,
+        &options(false),
+    )
+    .unwrap();
+
+    // …and one epoch, then a resume to two.
+    let resumed_dir = tempfile::tempdir().unwrap();
+    let resumed = RunDir::new(resumed_dir.path());
+    train(
+        &config(ModelKind::Lenet, 1, 16, 1e-3),
+        &splits,
+        &resumed,
+        &options(false),
+    )
+    .unwrap();
+    assert_eq!(resumed.read_state().unwrap().epochs_completed, 1);
+    let outcome = train(
+        &config(ModelKind::Lenet, 2, 16, 1e-3),
+        &splits,
+        &resumed,
+        &options(true),
+    )
+    .unwrap();
+    assert!(matches!(
+        outcome,
+        TrainOutcome::Finished {
+            epochs_completed: 2,
+            ..
+        }
+    ));
+    assert_eq!(resumed.read_state().unwrap().epochs_completed, 2);
+    assert_eq!(resumed.read_config().unwrap().epochs, 2);
+
+    let (a, b) = (metrics_rows(&straight), metrics_rows(&resumed));
+    assert_eq!(b.len(), 2, "one row per epoch, none repeated");
+    assert_eq!(b[1][0], "2");
+    // Same batches (seeded order), same weights and Adam state: the same second epoch.
+    for index in [1, 4, 5, 8] {
+        let (x, y) = (column(&a[1], index), column(&b[1], index));
+        assert!(
+            (x - y).abs() < 1e-4 * x.abs().max(1.0),
+            "column {index}: {x} vs {y}"
+        );
+    }
+
+    // Asking again for 2 epochs does nothing.
+    let again = train(
+        &config(ModelKind::Lenet, 2, 16, 1e-3),
+        &splits,
+        &resumed,
+        &options(true),
+    )
+    .unwrap();
+    assert_eq!(
+        again,
+        TrainOutcome::Finished {
+            epochs_completed: 2,
+            last: None
+        }
+    );
+}
+
+#[test]
+fn a_diverging_loss_stops_cleanly_and_keeps_the_last_good_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = RunDir::new(dir.path());
+    let splits = Splits {
+        train: first(64),
+        validation: MnistDataset::from_parts(vec![], vec![]).unwrap(),
+    };
+    train(
+        &config(ModelKind::Lenet, 1, 16, 1e-3),
+        &splits,
+        &run,
+        &options(false),
+    )
+    .unwrap();
+    let good_weights = fs::read(run.weights_path()).unwrap();
+
+    // Continue on images poisoned with NaN pixels: the loss of the first batch is NaN.
+    let poisoned = Splits {
+        train: MnistDataset::from_parts(
+            vec![f32::NAN; 64 * IMAGE_PIXELS],
+            splits.train.labels().to_vec(),
+        )
+        .unwrap(),
+        validation: splits.validation.clone(),
+    };
+    let outcome = train(
+        &config(ModelKind::Lenet, 3, 16, 1e-3),
+        &poisoned,
+        &run,
+        &options(true),
+    )
+    .unwrap();
+    let TrainOutcome::Diverged {
+        divergence,
+        kept_epoch,
+    } = outcome
+    else {
+        panic!("expected a divergence, got {outcome:?}")
+    };
+    assert_eq!(kept_epoch, 1);
+    assert_eq!((divergence.epoch, divergence.batch), (2, Some(1)));
+    assert!(
+        divergence.loss.contains("NaN") || divergence.loss.contains("inf"),
+        "{divergence:?}"
+    );
+    assert_eq!(fs::read(run.weights_path()).unwrap(), good_weights);
+    let state = run.read_state().unwrap();
+    assert_eq!(
+        state,
+        TrainState {
+            epochs_completed: 1,
+            diverged: Some(divergence)
+        }
+    );
+    assert_eq!(metrics_rows(&run).len(), 1);
+    // The kept weights still load and give finite scores.
+    let device = Device::flex();
+    let (_, model) = run.load_model(&device).unwrap();
+    let LoadedModel::Lenet(net) = model else {
+        panic!("not LeNet")
+    };
+    assert!(
+        score(&net, &first(16), 1.0, 16, &device)
+            .unwrap()
+            .mean_loss()
+            .is_finite()
+    );
+}
+
+#[test]
+fn a_diverging_first_epoch_keeps_the_initial_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = RunDir::new(dir.path());
+    let splits = Splits {
+        train: first(32),
+        validation: MnistDataset::from_parts(vec![], vec![]).unwrap(),
+    };
+    let outcome = train(
+        &config(ModelKind::Vae, 2, 8, 1e6),
+        &splits,
+        &run,
+        &options(false),
+    )
+    .unwrap();
+    assert!(
+        matches!(outcome, TrainOutcome::Diverged { kept_epoch: 0, .. }),
+        "{outcome:?}"
+    );
+    assert!(run.load_model(&Device::flex()).is_ok());
+}
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_convlab-train"))
+}
+
+#[cfg(not(feature = "gpu"))]
+#[test]
+fn device_gpu_without_the_feature_says_how_to_rebuild() {
+    let output = binary()
+        .args(["train", "lenet", "--device", "gpu", "--epochs", "1"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("built without GPU support: rebuild with --features gpu"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn eval_without_a_trained_model_says_what_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = binary()
+        .args(["eval", "--device", "cpu", "--model"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("run `convlab-train train vae"), "{stderr}");
+}
+
+#[test]
+fn help_explains_the_lecture_terms() {
+    let output = binary().args(["train", "--help"]).output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "β",
+        "KL",
+        "Latent size",
+        "test set",
+        "validation",
+        "--resume",
+    ] {
+        assert!(
+            help.contains(needle),
+            "`train --help` lacks {needle:?}:\n{help}"
+        );
+    }
+}
