@@ -127,16 +127,7 @@ impl Ctx {
     }
 
     pub fn run(&self, cmd: &mut Command) -> Result {
-        let line = display(cmd);
-        println!("$ {line}");
-        let status = cmd
-            .status()
-            .map_err(|e| format!("could not start `{line}`: {e}"))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("`{line}` failed ({status})"))
-        }
+        run_command(cmd)
     }
 }
 
@@ -357,5 +348,19 @@ mod test_counts {
                 failed: 1
             }
         );
+    }
+}
+
+/// Prints `cmd`, runs it to the end and turns a failure into a message naming it.
+pub fn run_command(cmd: &mut Command) -> Result {
+    let line = display(cmd);
+    println!("$ {line}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{line}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{line}` failed ({status})"))
     }
 }

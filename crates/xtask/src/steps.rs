@@ -68,16 +68,7 @@ fn exec(mut cmd: Command) -> Result {
 
 #[cfg(not(unix))]
 fn exec(mut cmd: Command) -> Result {
-    let line = display(&cmd);
-    println!("$ {line}");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start `{line}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{line}` failed ({status})"))
-    }
+    crate::ctx::run_command(&mut cmd)
 }
 
 // ---------------------------------------------------------------------------------------------
