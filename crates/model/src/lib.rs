@@ -10,6 +10,10 @@
 //! - [`idx`] and [`mnist`]: the MNIST files (IDX, gzipped or raw), checked against their length.
 //! - [`preprocess`]: a drawn image to an MNIST-like 28×28 digit.
 //! - [`synthetic`]: handwritten-looking digits generated offline, deterministic per seed.
+//! - [`augment`]: random shifts, rotations, zooms, mirror images and input noise for training
+//!   (plain Rust on `&[f32]`, deterministic per seed).
+//! - [`weights`]: shipped weights (`NAME.bpk` + `NAME.json`) loaded from bytes, as the web app
+//!   fetches them.
 //!
 //! It is *not* a trainer: no optimizer, no training loop and no GPU backend live here, so the
 //! crate builds for wasm32 with Burn's `flex` CPU backend alone. Library code takes a
@@ -21,6 +25,7 @@
 //! - Errors are values that name the file and the problem; user data never panics.
 
 pub mod activation;
+pub mod augment;
 pub mod autoencoder;
 pub mod decoder;
 pub mod encoder;
@@ -31,8 +36,10 @@ pub mod mnist;
 pub mod preprocess;
 pub mod synthetic;
 pub mod vae;
+pub mod weights;
 
 pub use activation::Activation;
+pub use augment::{AugmentConfig, AugmentError, augment, augment_pair};
 pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderOutput};
 pub use decoder::{ConvDecoder, ConvDecoderConfig};
 pub use encoder::{ConvEncoder, ConvEncoderConfig};
@@ -43,3 +50,6 @@ pub use mnist::{IMAGE_PIXELS, IMAGE_SIZE, MnistDataset, MnistDir, MnistError};
 pub use preprocess::{PreprocessError, Preprocessed, preprocess_drawing};
 pub use synthetic::{SyntheticError, synthetic_dataset, synthetic_digit};
 pub use vae::{LatentGaussian, Noise, Vae, VaeConfig, VaeOutput};
+pub use weights::{
+    ModelSpec, WeightsError, WeightsManifest, load_autoencoder, load_lenet, load_vae,
+};

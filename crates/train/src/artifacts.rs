@@ -21,7 +21,9 @@ use burn::module::Module;
 use burn::optim::AdamConfig;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
-use convlab_model::{Autoencoder, AutoencoderConfig, LeNet5, LeNet5Config, Vae, VaeConfig};
+use convlab_model::{
+    AugmentConfig, Autoencoder, AutoencoderConfig, LeNet5, LeNet5Config, ModelSpec, Vae, VaeConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::ModelKind;
@@ -55,6 +57,15 @@ impl ModelConfig {
             Self::Lenet(_) => ModelKind::Lenet,
             Self::Vae(_) => ModelKind::Vae,
             Self::Ae(_) => ModelKind::Ae,
+        }
+    }
+
+    /// The same, as the model crate describes shipped weights (the same JSON).
+    pub fn spec(&self) -> ModelSpec {
+        match self {
+            Self::Lenet(c) => ModelSpec::Lenet(c.clone()),
+            Self::Vae(c) => ModelSpec::Vae(c.clone()),
+            Self::Ae(c) => ModelSpec::Ae(c.clone()),
         }
     }
 }
@@ -100,6 +111,10 @@ pub struct TrainingConfig {
     pub train_limit: Option<usize>,
     /// Images held out of the training set for validation.
     pub validation: usize,
+    /// Random changes to the training images (never to the validation or test images).
+    /// Absent in runs from before augmentation existed: those had none.
+    #[serde(default)]
+    pub augment: AugmentConfig,
 }
 
 impl TrainingConfig {
@@ -360,7 +375,7 @@ impl RunDir {
 }
 
 /// Writes `text` beside `path` and renames it into place, so `path` is never half-written.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let mut scratch = path.as_os_str().to_owned();
     scratch.push(".tmp");
     let scratch = PathBuf::from(scratch);
@@ -383,6 +398,11 @@ mod tests {
             seed: 7,
             train_limit: Some(100),
             validation: 10,
+            augment: AugmentConfig {
+                translate: 2.0,
+                noise: 0.25,
+                ..AugmentConfig::default()
+            },
         }
     }
 
@@ -399,6 +419,31 @@ mod tests {
             panic!("not a VAE")
         };
         assert_eq!((vae.latent_dim, back.beta, back.seed), (16, 0.5, 7));
+        assert_eq!(back.augment, config().augment);
+        assert!(text.contains("\"translate\": 2.0"), "{text}");
+    }
+
+    #[test]
+    fn a_config_from_before_augmentation_reads_as_none() {
+        // runs/lenet5/config.json as the first version of the trainer wrote it.
+        let old = r#"{"model": {"kind": "lenet", "config": {"num_classes": 10, "activation": "Relu"}},
+            "optimizer": {"weight_decay": null, "grad_clipping": null, "beta_1": 0.9,
+                          "beta_2": 0.999, "epsilon": 1e-8, "amsgrad": false},
+            "learning_rate": 0.001, "epochs": 15, "batch_size": 128, "beta": 1.0, "seed": 42,
+            "train_limit": null, "validation": 5000}"#;
+        let config: TrainingConfig = serde_json::from_str(old).unwrap();
+        assert!(config.augment.is_identity());
+    }
+
+    #[test]
+    fn model_config_and_spec_write_the_same_json() {
+        for kind in [ModelKind::Lenet, ModelKind::Vae, ModelKind::Ae] {
+            let config = ModelConfig::new(kind, 3);
+            assert_eq!(
+                serde_json::to_value(&config).unwrap(),
+                serde_json::to_value(config.spec()).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The command line: `convlab-train train | eval | bench`. Only parsing lives here; `main`
+//! The command line: `convlab-train train | eval | export | bench`. Only parsing lives here; `main`
 //! turns the parsed arguments into calls of the library.
 //!
 //! The doc comments below are the `--help` text, so they explain each flag in the lecture's
@@ -8,18 +8,21 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Train, evaluate and benchmark the lecture's models on MNIST, natively.
+/// Train, evaluate, export and benchmark the lecture's models on MNIST, natively.
 ///
 /// Three models: LeNet-5 (a CNN that classifies digits), a variational autoencoder (VAE) and a
 /// plain autoencoder (AE) with the same encoder and decoder. A training run writes a folder
 /// (`--out`) with `config.json`, the weights `model.bpk`, `metrics.csv` (one row per epoch)
-/// and a checkpoint to resume from; `eval --model DIR` scores that folder on the test set.
+/// and a checkpoint to resume from; `eval --model DIR` scores that folder on the test set;
+/// `export --model DIR --name NAME` writes weights/NAME.bpk and weights/NAME.json for the web app.
 ///
 /// Typical session:
 ///
 ///   convlab-train train vae --epochs 10 --out runs/vae
 ///
 ///   convlab-train eval --model runs/vae
+///
+///   convlab-train export --model runs/vae --name vae
 #[derive(Debug, Parser)]
 #[command(
     name = "convlab-train",
@@ -47,6 +50,13 @@ pub enum Command {
     /// VAE: the negative ELBO (reconstruction BCE + KL, in nats per image; lower is better).
     /// AE: the reconstruction BCE alone. LeNet-5: accuracy and the 10×10 confusion matrix.
     Eval(EvalArgs),
+    /// Package a trained model for the web app: weights/NAME.bpk and weights/NAME.json.
+    ///
+    /// Loads the run, scores it on the 10,000 MNIST test images (as `eval` does), and writes
+    /// the weights (Burn's .bpk, as training saved them) and a JSON description beside them:
+    /// the model and its configuration, the training settings, the epochs, the test-set
+    /// figures and the command line that repeats the training run. See weights/README.md.
+    Export(ExportArgs),
     /// Measure training throughput and inference latency of the VAE; JSON lines on stdout.
     ///
     /// The same measurements and field names as `bench/torch_vae.py`, the PyTorch reference:
@@ -127,6 +137,47 @@ pub struct TrainArgs {
     #[arg(long, value_name = "N")]
     pub validation: Option<usize>,
 
+    /// Data augmentation by translation (the lecture's "CNN – Model Training" slides): shift
+    /// each training image by up to PX pixels in x and in y, whole pixels, drawn afresh for
+    /// every image in every epoch. A digit is the same digit wherever it sits, so this makes
+    /// more training data out of the same images and keeps the network from learning the
+    /// position by heart. MNIST digits are centred by their centre of mass, drawn ones often
+    /// are not: 2 to 3 pixels makes a classifier robust to that. Only the training images
+    /// are changed, never the validation or test images. 0 turns it off.
+    #[arg(long, value_name = "PX", default_value_t = 0.0, value_parser = non_negative,
+          help_heading = "Augmentation")]
+    pub translate: f32,
+
+    /// Rotate each training image by a random angle of up to DEG degrees, either way, about
+    /// its centre. Handwriting slants by a few degrees; 10 to 15 is plenty. Large angles
+    /// start to turn a 6 into a 9 (the lecture's 6 ≠ 9). 0 turns it off.
+    #[arg(long, value_name = "DEG", default_value_t = 0.0, value_parser = non_negative,
+          help_heading = "Augmentation")]
+    pub rotate: f32,
+
+    /// Zoom each training image by a random factor between 1 − FRACTION and 1 + FRACTION
+    /// about its centre (0.1: from 90% to 110%), for digits drawn larger or smaller. Must be
+    /// below 1. 0 turns it off.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0, value_parser = below_one,
+          help_heading = "Augmentation")]
+    pub scale: f32,
+
+    /// Mirror half of the training images left to right. Off by default, and best left off
+    /// for digits: the lecture's 6 ≠ 9 warning. A mirrored person waving is still a person
+    /// waving, so flips help there, but a mirrored 2, 3, 4, 5 or 7 is not a digit at all,
+    /// and a network taught that it is learns something false.
+    #[arg(long, help_heading = "Augmentation")]
+    pub flip: bool,
+
+    /// Add Gaussian noise with standard deviation STD to every pixel of the training images
+    /// (then clamp to [0, 1]); 0.2 to 0.5 is clearly visible. For LeNet-5 it is one more
+    /// variation to be robust to. For the VAE and AE the reconstruction target stays the
+    /// CLEAN image, so the model learns to remove the noise: a denoising autoencoder (the
+    /// lecture's "AutoEncoder – Noise Reduction"). 0 turns it off.
+    #[arg(long, value_name = "STD", default_value_t = 0.0, value_parser = non_negative,
+          help_heading = "Augmentation")]
+    pub noise: f32,
+
     /// Folder holding the four MNIST files (gzipped or not). Default: $MNIST_DIR, else
     /// ../shared/data/mnist beside the workspace.
     #[arg(long, value_name = "DIR")]
@@ -138,7 +189,9 @@ pub struct TrainArgs {
     pub out: Option<PathBuf>,
 
     /// Continue the run saved in --out from its last completed epoch, with its saved
-    /// configuration (only --epochs is taken from this command line).
+    /// configuration, augmentation included (only --epochs is taken from this command line).
+    /// Batches and augmentations are seeded by epoch, so the result is the same as a run
+    /// that was never interrupted.
     #[arg(long)]
     pub resume: bool,
 
@@ -176,6 +229,35 @@ pub struct EvalArgs {
     pub seed: u64,
 
     /// Where to compute.
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+}
+
+/// `convlab-train export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A folder written by `convlab-train train` (config.json + model.bpk + state.json).
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+
+    /// The name of the exported files: NAME.bpk and NAME.json. Letters, digits, '-', '_' and
+    /// '.', not starting with '.'; e.g. lenet, vae-l2.
+    #[arg(long)]
+    pub name: String,
+
+    /// The folder to write them into (created if needed).
+    #[arg(long, value_name = "DIR", default_value = "weights")]
+    pub to: PathBuf,
+
+    /// Replace NAME.bpk and NAME.json when they already exist.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Folder holding the MNIST files. Default: $MNIST_DIR, else ../shared/data/mnist.
+    #[arg(long, value_name = "DIR")]
+    pub mnist_dir: Option<PathBuf>,
+
+    /// Where to compute the test-set figures.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
 }
@@ -231,6 +313,27 @@ pub enum BenchMode {
     Infer,
 }
 
+/// A number ≥ 0 (the augmentation limits).
+fn non_negative(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        Ok(value) => Err(format!("must be a number ≥ 0, got {value}")),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// A number in `[0, 1)` (the zoom range).
+fn below_one(text: &str) -> Result<f32, String> {
+    let value = non_negative(text)?;
+    if value < 1.0 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "must be below 1 (the zoom is drawn from 1 − FRACTION to 1 + FRACTION), got {value}"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,5 +369,69 @@ mod tests {
         assert_eq!((args.epochs, args.beta), (3, 0.5));
         assert_eq!((args.train_limit, args.validation), (Some(256), Some(0)));
         assert_eq!(args.device, DeviceChoice::Cpu);
+        assert_eq!((args.translate, args.rotate, args.scale), (0.0, 0.0, 0.0));
+        assert!(
+            !args.flip && args.noise == 0.0,
+            "augmentation is off by default"
+        );
+    }
+
+    #[test]
+    fn augmentation_flags_parse_and_refuse_bad_values() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["convlab-train", "train", "lenet"];
+            argv.extend_from_slice(extra);
+            Cli::try_parse_from(argv)
+        };
+        let cli = parse(&[
+            "--translate",
+            "2",
+            "--rotate",
+            "10",
+            "--scale",
+            "0.1",
+            "--flip",
+            "--noise",
+            "0.3",
+        ])
+        .unwrap();
+        let Command::Train(args) = cli.command else {
+            panic!("not train")
+        };
+        assert_eq!(
+            (
+                args.translate,
+                args.rotate,
+                args.scale,
+                args.flip,
+                args.noise
+            ),
+            (2.0, 10.0, 0.1, true, 0.3)
+        );
+        assert!(parse(&["--rotate", "-5"]).is_err());
+        assert!(parse(&["--scale", "1"]).is_err());
+        assert!(parse(&["--noise", "NaN"]).is_err());
+    }
+
+    #[test]
+    fn export_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "convlab-train",
+            "export",
+            "--model",
+            "runs/lenet",
+            "--name",
+            "lenet",
+        ])
+        .unwrap();
+        let Command::Export(args) = cli.command else {
+            panic!("not export")
+        };
+        assert_eq!(args.model, PathBuf::from("runs/lenet"));
+        assert_eq!(
+            (args.name.as_str(), args.to.as_path()),
+            ("lenet", std::path::Path::new("weights"))
+        );
+        assert!(!args.force);
     }
 }

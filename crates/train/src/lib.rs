@@ -1,12 +1,13 @@
 //! convlab's native trainer: trains, evaluates and benchmarks the lecture's models from
 //! `convlab-model` (LeNet-5, the VAE, the autoencoder) on MNIST.
 //!
-//! - [`cli`]: the command line (`train`, `eval`, `bench`) and its `--help` text.
+//! - [`cli`]: the command line (`train`, `eval`, `export`, `bench`) and its `--help` text.
 //! - [`device`]: `--device auto|gpu|cpu` to a Burn [`Device`](burn::tensor::Device); the only
 //!   code that knows the `gpu` feature.
-//! - [`data`]: the training/validation split and the batch order.
+//! - [`data`]: the training/validation split, the batch order and the augmented batches.
 //! - [`training`]: the loop (Adam, checkpoints, a clean stop on NaN).
 //! - [`eval`]: test-set scores.
+//! - [`export`]: a run packaged for the web app (`weights/NAME.bpk` + `weights/NAME.json`).
 //! - [`bench`]: throughput and latency, comparable with `bench/torch_vae.py`.
 //! - [`artifacts`]: the run folder (`config.json`, `model.bpk`, `optimizer.bpk`, `state.json`,
 //!   `metrics.csv`).
@@ -20,4 +21,5 @@ pub mod cli;
 pub mod data;
 pub mod device;
 pub mod eval;
+pub mod export;
 pub mod training;

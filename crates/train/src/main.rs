@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Parser;
 use convlab_train::cli::{Cli, Command};
 use convlab_train::training::TrainOutcome;
-use convlab_train::{bench, data, device, eval, training};
+use convlab_train::{bench, data, device, eval, export, training};
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -63,6 +63,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )?;
             println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export(args) => {
+            let selected = device::select(args.device)?;
+            eprintln!("device: {}", selected.description);
+            let exported = export::export_command(&args, &selected.device)?;
+            println!(
+                "wrote {} and {}",
+                exported.weights.display(),
+                exported.manifest_path.display()
+            );
+            println!("test set: {}", export::summary(&exported.manifest.test));
+            println!("trained with: {}", exported.manifest.command);
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {

@@ -1,5 +1,7 @@
-//! The training loop: mini-batch Adam over the training images, a validation pass and a
-//! checkpoint after every epoch, and a clean stop when the loss stops being a number.
+//! The training loop: mini-batch Adam over the training images (augmented, when the run asks
+//! for it, batch by batch with seeds derived from the run's seed and the epoch), a validation
+//! pass on the unchanged validation images and a checkpoint after every epoch, and a clean
+//! stop when the loss stops being a number.
 //!
 //! One loop serves the three models through [`Objective`], which says what each minimises.
 
@@ -11,7 +13,9 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor};
-use convlab_model::{Autoencoder, LeNet5, MnistDataset, Vae, bce_with_logits, vae_loss};
+use convlab_model::{
+    AugmentConfig, Autoencoder, LeNet5, MnistDataset, Vae, bce_with_logits, vae_loss,
+};
 
 use crate::artifacts::{
     Divergence, EpochMetrics, ModelConfig, RunDir, TrainState, TrainingConfig, kind_name,
@@ -34,16 +38,38 @@ pub struct Losses {
 
 /// A model the loop can train: how it scores a batch.
 pub trait Objective: Module {
-    /// The losses on one batch.
+    /// The losses on one batch whose inputs are `inputs` and whose reconstruction target is
+    /// `targets`: for a denoising autoencoder the inputs are noisy and the targets clean.
+    /// LeNet-5 has no reconstruction and ignores `targets`.
+    ///
+    /// # Shapes
+    /// - `inputs`, `targets`: `[batch, 1, 28, 28]`; `labels`: `[batch]`
+    fn losses_with_targets(
+        &self,
+        inputs: Tensor<4>,
+        targets: Tensor<4>,
+        labels: Tensor<1, Int>,
+        beta: f64,
+    ) -> Losses;
+
+    /// The losses on one batch, each image its own reconstruction target.
     ///
     /// # Shapes
     /// - `images`: `[batch, 1, 28, 28]`; `labels`: `[batch]`
-    fn losses(&self, images: Tensor<4>, labels: Tensor<1, Int>, beta: f64) -> Losses;
+    fn losses(&self, images: Tensor<4>, labels: Tensor<1, Int>, beta: f64) -> Losses {
+        self.losses_with_targets(images.clone(), images, labels, beta)
+    }
 }
 
 impl Objective for LeNet5 {
-    fn losses(&self, images: Tensor<4>, labels: Tensor<1, Int>, _beta: f64) -> Losses {
-        let logits = self.forward(images); // [batch, 10]
+    fn losses_with_targets(
+        &self,
+        inputs: Tensor<4>,
+        _targets: Tensor<4>,
+        labels: Tensor<1, Int>,
+        _beta: f64,
+    ) -> Losses {
+        let logits = self.forward(inputs); // [batch, 10]
         let [batch, _] = logits.dims();
         let predicted: Tensor<1, Int> = logits.clone().argmax(1).reshape([batch]); // [batch]
         let correct = predicted.equal(labels.clone()).int().sum(); // [1]
@@ -60,9 +86,15 @@ impl Objective for LeNet5 {
 }
 
 impl Objective for Vae {
-    fn losses(&self, images: Tensor<4>, _labels: Tensor<1, Int>, beta: f64) -> Losses {
-        let output = self.forward(images.clone());
-        let loss = vae_loss(&output, images, beta);
+    fn losses_with_targets(
+        &self,
+        inputs: Tensor<4>,
+        targets: Tensor<4>,
+        _labels: Tensor<1, Int>,
+        beta: f64,
+    ) -> Losses {
+        let output = self.forward(inputs);
+        let loss = vae_loss(&output, targets, beta);
         Losses {
             total: loss.total,
             bce: Some(loss.reconstruction),
@@ -73,9 +105,15 @@ impl Objective for Vae {
 }
 
 impl Objective for Autoencoder {
-    fn losses(&self, images: Tensor<4>, _labels: Tensor<1, Int>, _beta: f64) -> Losses {
-        let output = self.forward(images.clone());
-        let bce = bce_with_logits(output.logits, images);
+    fn losses_with_targets(
+        &self,
+        inputs: Tensor<4>,
+        targets: Tensor<4>,
+        _labels: Tensor<1, Int>,
+        _beta: f64,
+    ) -> Losses {
+        let output = self.forward(inputs);
+        let bce = bce_with_logits(output.logits, targets);
         Losses {
             total: bce.clone(),
             bce: Some(bce),
@@ -273,6 +311,7 @@ fn fit<M: Objective>(
     if splits.train.is_empty() {
         bail!("no training images");
     }
+    config.augment.check()?;
 
     let (mut model, mut optimizer, start) = if options.resume {
         let state = run.read_state()?;
@@ -321,8 +360,17 @@ fn fit<M: Objective>(
         let mut window = (Instant::now(), 0usize);
 
         for (index, chunk) in order.chunks(config.batch_size).enumerate() {
-            let batch = splits.train.batch(chunk, &device);
-            let losses = model.losses(batch.images, batch.labels, config.beta);
+            // Augmentation touches the training batches only: validation and test images
+            // are scored as they are.
+            let batch = data::training_batch(
+                &splits.train,
+                chunk,
+                &config.augment,
+                data::augment_seed(config.seed, epoch, index),
+                &device,
+            );
+            let losses =
+                model.losses_with_targets(batch.inputs, batch.targets, batch.labels, config.beta);
             let values = losses.read()?;
             if !values.loss.is_finite() {
                 let divergence = Divergence {
@@ -469,17 +517,7 @@ pub fn train_command(args: &TrainArgs, device: &Device, verbose: bool) -> Result
                 run.path().display()
             );
         }
-        TrainingConfig {
-            model: ModelConfig::new(args.model, args.latent),
-            optimizer: TrainingConfig::adam(),
-            learning_rate: args.lr,
-            epochs: args.epochs,
-            batch_size: args.batch_size,
-            beta: args.beta,
-            seed: args.seed,
-            train_limit: args.train_limit,
-            validation: 0,
-        }
+        config_from_args(args)
     };
 
     let mnist = data::mnist_dir(args.mnist_dir.clone());
@@ -502,6 +540,7 @@ pub fn train_command(args: &TrainArgs, device: &Device, verbose: bool) -> Result
             config.learning_rate,
             run.path().display()
         );
+        println!("augmentation: {}", config.augment.describe());
     }
     train(
         &config,
@@ -514,6 +553,29 @@ pub fn train_command(args: &TrainArgs, device: &Device, verbose: bool) -> Result
             verbose,
         },
     )
+}
+
+/// The configuration of a fresh run from the `train` command line. The validation size is
+/// filled in once the data is split.
+pub fn config_from_args(args: &TrainArgs) -> TrainingConfig {
+    TrainingConfig {
+        model: ModelConfig::new(args.model, args.latent),
+        optimizer: TrainingConfig::adam(),
+        learning_rate: args.lr,
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        beta: args.beta,
+        seed: args.seed,
+        train_limit: args.train_limit,
+        validation: 0,
+        augment: AugmentConfig {
+            translate: args.translate,
+            rotate: args.rotate,
+            scale: args.scale,
+            flip: args.flip,
+            noise: args.noise,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -9,11 +9,12 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use burn::tensor::Device;
-use convlab_model::{IMAGE_PIXELS, MnistDataset};
+use convlab_model::{AugmentConfig, IMAGE_PIXELS, MnistDataset};
 use convlab_train::artifacts::{LoadedModel, ModelConfig, RunDir, TrainState, TrainingConfig};
 use convlab_train::cli::ModelKind;
 use convlab_train::data::{self, Splits};
 use convlab_train::eval::{EvalOptions, evaluate_model};
+use convlab_train::export::{ExportOptions, export};
 use convlab_train::training::{TrainOptions, TrainOutcome, score, train};
 
 /// 256 images: real MNIST when present, else synthetic.
@@ -66,6 +67,7 @@ fn config(kind: ModelKind, epochs: usize, batch_size: usize, lr: f64) -> Trainin
         seed: 5,
         train_limit: None,
         validation: 0,
+        augment: AugmentConfig::default(),
     }
 }
 
@@ -280,6 +282,165 @@ fn resume_continues_from_the_saved_epoch() {
     );
 }
 
+/// Every kind of augmentation at once, noise included.
+fn all_augmentations() -> AugmentConfig {
+    AugmentConfig {
+        translate: 2.0,
+        rotate: 10.0,
+        scale: 0.1,
+        flip: true,
+        noise: 0.2,
+    }
+}
+
+#[test]
+fn augmented_runs_resume_to_the_same_result() {
+    // The augmentation of each batch is seeded by the run's seed, the epoch and the batch,
+    // so one epoch plus a resume sees the same images as two epochs straight through.
+    let splits = Splits {
+        train: first(32),
+        validation: tiny_set().select(&(32..48).collect::<Vec<_>>()),
+    };
+    let augmented = |epochs| TrainingConfig {
+        augment: all_augmentations(),
+        ..config(ModelKind::Lenet, epochs, 16, 1e-3)
+    };
+    let straight_dir = tempfile::tempdir().unwrap();
+    let straight = RunDir::new(straight_dir.path());
+    train(&augmented(2), &splits, &straight, &options(false)).unwrap();
+    let resumed_dir = tempfile::tempdir().unwrap();
+    let resumed = RunDir::new(resumed_dir.path());
+    train(&augmented(1), &splits, &resumed, &options(false)).unwrap();
+    train(&augmented(2), &splits, &resumed, &options(true)).unwrap();
+    assert_eq!(
+        resumed.read_config().unwrap().augment,
+        all_augmentations(),
+        "config.json keeps the augmentation"
+    );
+    let (a, b) = (metrics_rows(&straight), metrics_rows(&resumed));
+    for index in [1, 4, 5, 8] {
+        let (x, y) = (column(&a[1], index), column(&b[1], index));
+        assert!(
+            (x - y).abs() < 1e-4 * x.abs().max(1.0),
+            "column {index}: {x} vs {y}"
+        );
+    }
+}
+
+#[test]
+fn validation_images_are_never_augmented() {
+    // The validation loss written after the epoch must be that of the plain validation
+    // images under the final weights, however strongly the training images were changed.
+    let dir = tempfile::tempdir().unwrap();
+    let run = RunDir::new(dir.path());
+    let splits = Splits {
+        train: first(16),
+        validation: tiny_set().select(&(200..216).collect::<Vec<_>>()),
+    };
+    for kind in [ModelKind::Lenet, ModelKind::Ae] {
+        let config = TrainingConfig {
+            augment: all_augmentations(),
+            ..config(kind, 1, 16, 1e-3)
+        };
+        let _ = fs::remove_file(run.state_path());
+        train(&config, &splits, &run, &options(false)).unwrap();
+        let written = column(&metrics_rows(&run)[0], 5);
+        let device = Device::flex();
+        let totals = match run.load_model(&device).unwrap().1 {
+            LoadedModel::Lenet(net) => score(&net, &splits.validation, 1.0, 16, &device),
+            LoadedModel::Ae(ae) => score(&ae, &splits.validation, 1.0, 16, &device),
+            LoadedModel::Vae(_) => unreachable!("not trained here"),
+        }
+        .unwrap();
+        assert!(
+            (totals.mean_loss() - written).abs() < 1e-4 * written.abs().max(1.0),
+            "{kind:?}: plain validation loss {} vs written {written}",
+            totals.mean_loss()
+        );
+    }
+}
+
+#[test]
+fn export_writes_weights_the_model_crate_loads_from_bytes() {
+    let run_dir = tempfile::tempdir().unwrap();
+    let run = RunDir::new(run_dir.path());
+    let splits = Splits {
+        train: first(32),
+        validation: MnistDataset::from_parts(vec![], vec![]).unwrap(),
+    };
+    let trained = TrainingConfig {
+        augment: AugmentConfig {
+            translate: 2.0,
+            ..AugmentConfig::default()
+        },
+        ..config(ModelKind::Lenet, 1, 16, 1e-3)
+    };
+    let test = tiny_set().select(&(200..250).collect::<Vec<_>>());
+    let device = Device::flex();
+    let out = tempfile::tempdir().unwrap();
+    let export_options = |force| ExportOptions {
+        name: "tiny-lenet".to_string(),
+        to: out.path().join("weights"),
+        force,
+        eval: EvalOptions {
+            limit: None,
+            batch_size: 25,
+            seed: 0,
+        },
+    };
+
+    // No run yet: the error says what to run.
+    let err = export(&run, &test, &device, &export_options(false))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("convlab-train train"), "{err}");
+
+    train(&trained, &splits, &run, &options(false)).unwrap();
+    let exported = export(&run, &test, &device, &export_options(false)).unwrap();
+    let json = fs::read_to_string(&exported.manifest_path).unwrap();
+    let bpk = fs::read(&exported.weights).unwrap();
+    assert_eq!(
+        bpk,
+        fs::read(run.weights_path()).unwrap(),
+        "the .bpk is what training saved"
+    );
+
+    let manifest = convlab_model::weights::parse_manifest(&json).unwrap();
+    assert_eq!(manifest.name, "tiny-lenet");
+    assert_eq!(manifest.weights_file, "tiny-lenet.bpk");
+    assert_eq!(manifest.weights_bytes, bpk.len() as u64);
+    assert_eq!((manifest.epochs, manifest.parameters), (1, 61_706));
+    assert_eq!(manifest.test.images, 50);
+    assert!(manifest.test.accuracy.is_some() && manifest.test.confusion.is_some());
+    assert_eq!(manifest.training["augment"]["translate"], 2.0);
+    assert!(
+        manifest
+            .command
+            .starts_with("convlab-train train lenet --epochs 1 --batch-size 16")
+            && manifest.command.contains("--seed 5")
+            && manifest.command.contains("--translate 2"),
+        "{}",
+        manifest.command
+    );
+    let net = convlab_model::load_lenet(&json, &bpk, &device).unwrap();
+    let LoadedModel::Lenet(trained_net) = run.load_model(&device).unwrap().1 else {
+        panic!("not LeNet")
+    };
+    let batch = test.batch(&[0, 1, 2], &device);
+    assert_eq!(
+        net.forward(batch.images.clone()).into_data(),
+        trained_net.forward(batch.images).into_data()
+    );
+    assert!(convlab_model::load_vae(&json, &bpk, &device).is_err());
+
+    // A second export of the same name needs --force.
+    let err = export(&run, &test, &device, &export_options(false))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--force"), "{err}");
+    export(&run, &test, &device, &export_options(true)).unwrap();
+}
+
 #[test]
 fn a_diverging_loss_stops_cleanly_and_keeps_the_last_good_weights() {
     let dir = tempfile::tempdir().unwrap();
@@ -402,6 +563,45 @@ fn eval_without_a_trained_model_says_what_to_run() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("run `convlab-train train vae"), "{stderr}");
+}
+
+#[test]
+fn export_without_a_trained_model_says_what_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = binary()
+        .args(["export", "--device", "cpu", "--name", "x", "--to"])
+        .arg(dir.path().join("weights"))
+        .arg("--model")
+        .arg(dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("run `convlab-train train"), "{stderr}");
+    assert!(!dir.path().join("weights").exists(), "nothing written");
+}
+
+#[test]
+fn help_explains_augmentation_in_the_lecture_terms() {
+    let output = binary().args(["train", "--help"]).output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "--translate",
+        "--rotate",
+        "--scale",
+        "--flip",
+        "--noise",
+        "6 ≠ 9",
+        "denoising autoencoder",
+        "CLEAN",
+        "never the validation or test images",
+    ] {
+        assert!(
+            help.contains(needle),
+            "`train --help` lacks {needle:?}:\n{help}"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,202 @@
+//! Every shipped weights file still fits the model it claims to be, and still works.
+//!
+//! For each `weights/NAME.json` of the workspace (or of the folder `CONVLAB_WEIGHTS_DIR`
+//! names), `NAME.bpk` is loaded from bytes through [`convlab_model::weights`], exactly as the
+//! web app loads what it fetched, into the model the JSON describes. A change to a model that
+//! the shipped weights no longer fit fails here, naming the file, not in a browser. Then:
+//!
+//! - every model gives finite outputs of the right shape on a few synthetic digits;
+//! - LeNet-5 labels at least 90% of 200 synthetic digits (20 of each) as the digit they were
+//!   drawn as: the bar the synthetic generator has to clear for the web app's offline demos.
+//!   Short of it, the per-digit accuracy is printed and the test fails.
+//!
+//! Without any `weights/*.json` there is nothing to check, and the test says so and passes.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use burn::tensor::{Device, Tensor};
+use convlab_model::weights::{self, LoadedWeights};
+use convlab_model::{IMAGE_SIZE, MnistDataset, Noise, synthetic_dataset};
+
+/// The share of synthetic digits LeNet-5 must label right.
+const SYNTHETIC_ACCURACY: f64 = 0.9;
+/// Synthetic digits scored per LeNet-5 file (labels cycle 0–9: 20 of each).
+const SYNTHETIC_DIGITS: usize = 200;
+/// Seed of those digits (any fixed seed; these are not the digits of any other test).
+const SYNTHETIC_SEED: u64 = 0;
+/// Digits run through every model for the shape and finiteness checks.
+const SMOKE_DIGITS: usize = 4;
+
+/// `CONVLAB_WEIGHTS_DIR`, else `<workspace>/weights`.
+fn weights_dir() -> PathBuf {
+    match std::env::var_os("CONVLAB_WEIGHTS_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../weights"),
+    }
+}
+
+/// The `*.json` files in `dir`, sorted; none when the folder does not exist.
+fn manifests(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The first `n` images of `data` as a `[n, 1, 28, 28]` tensor.
+fn images(data: &MnistDataset, n: usize, device: &Device) -> Tensor<4> {
+    data.batch(&(0..n.min(data.len())).collect::<Vec<_>>(), device)
+        .images
+}
+
+/// All values of `tensor`, checked to be finite and of shape `dims`.
+fn check_output<const D: usize>(
+    what: &str,
+    tensor: Tensor<D>,
+    dims: [usize; D],
+) -> Result<Vec<f32>, String> {
+    if tensor.dims() != dims {
+        return Err(format!(
+            "{what} has shape {:?}, expected {dims:?}",
+            tensor.dims()
+        ));
+    }
+    let values = tensor
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|err| format!("{what} cannot be read back: {err:?}"))?;
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(format!("{what} holds {} at index {i}", values[i])),
+        None => Ok(values),
+    }
+}
+
+/// Loads one `NAME.json` with its `NAME.bpk` and runs the checks; a sentence on failure.
+fn check_file(json_path: &Path, device: &Device) -> Result<String, String> {
+    let stem = json_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| "the file name is not UTF-8".to_string())?;
+    let bpk_path = json_path.with_extension("bpk");
+    let json = fs::read_to_string(json_path).map_err(|err| format!("cannot read it: {err}"))?;
+    let bpk = fs::read(&bpk_path).map_err(|err| {
+        format!(
+            "cannot read its weights {}: {err} (export writes NAME.json and NAME.bpk together)",
+            bpk_path.display()
+        )
+    })?;
+    let manifest = weights::parse_manifest(&json).map_err(|err| err.to_string())?;
+    if manifest.name != stem || manifest.weights_file != format!("{stem}.bpk") {
+        return Err(format!(
+            "it names itself {:?} with weights {:?}, but the files are {stem}.json and \
+             {stem}.bpk: rename them together or export again",
+            manifest.name, manifest.weights_file
+        ));
+    }
+    let model = weights::load(&json, &bpk, device).map_err(|err| err.to_string())?;
+
+    let smoke = synthetic_dataset(SMOKE_DIGITS, 1).map_err(|err| err.to_string())?;
+    let x = images(&smoke, SMOKE_DIGITS, device);
+    let n = SMOKE_DIGITS;
+    let image = [n, 1, IMAGE_SIZE, IMAGE_SIZE];
+    match model {
+        LoadedWeights::Lenet(net) => {
+            check_output("the class logits", net.forward(x), [n, 10])?;
+            let digits = synthetic_dataset(SYNTHETIC_DIGITS, SYNTHETIC_SEED)
+                .map_err(|err| err.to_string())?;
+            let logits = check_output(
+                "the logits of the synthetic digits",
+                net.forward(images(&digits, SYNTHETIC_DIGITS, device)),
+                [SYNTHETIC_DIGITS, 10],
+            )?;
+            let mut right = [0usize; 10];
+            let mut total = [0usize; 10];
+            for (row, &label) in logits.chunks_exact(10).zip(digits.labels()) {
+                let guess = row
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map(|(i, _)| i);
+                total[usize::from(label)] += 1;
+                if guess == Some(usize::from(label)) {
+                    right[usize::from(label)] += 1;
+                }
+            }
+            let accuracy = right.iter().sum::<usize>() as f64 / SYNTHETIC_DIGITS as f64;
+            let per_digit: Vec<String> = (0..10)
+                .map(|d| format!("{d}: {}/{}", right[d], total[d]))
+                .collect();
+            let summary = format!(
+                "LeNet-5 labels {:.1}% of {SYNTHETIC_DIGITS} synthetic digits right (per digit \
+                 {})",
+                accuracy * 100.0,
+                per_digit.join(", ")
+            );
+            if accuracy < SYNTHETIC_ACCURACY {
+                return Err(format!(
+                    "{summary}: below the {:.0}% bar",
+                    SYNTHETIC_ACCURACY * 100.0
+                ));
+            }
+            Ok(summary)
+        }
+        LoadedWeights::Vae(vae) => {
+            let latent = vae.latent_dim();
+            let output = vae.forward_with(x, Noise::Zero);
+            check_output("the reconstruction logits", output.logits, image)?;
+            check_output("μ", output.mu, [n, latent])?;
+            check_output("log σ²", output.log_var, [n, latent])?;
+            let decoded = vae.decode(Tensor::zeros([n, latent], device));
+            let values = check_output("the decoded origin", decoded, image)?;
+            if values.iter().any(|v| !(0.0..=1.0).contains(v)) {
+                return Err("decoded pixels outside [0, 1]".to_string());
+            }
+            Ok(format!("VAE, latent size {latent}: outputs finite"))
+        }
+        LoadedWeights::Ae(ae) => {
+            let latent = ae.latent_dim();
+            let output = ae.forward(x);
+            check_output("the reconstruction logits", output.logits, image)?;
+            check_output("the latent code", output.z, [n, latent])?;
+            Ok(format!("autoencoder, latent size {latent}: outputs finite"))
+        }
+    }
+}
+
+#[test]
+fn every_shipped_weights_file_loads_and_works() {
+    let dir = weights_dir();
+    let files = manifests(&dir);
+    if files.is_empty() {
+        println!(
+            "nothing to check: no *.json in {} (`convlab-train export` writes them)",
+            dir.display()
+        );
+        return;
+    }
+    let device = Device::flex();
+    let mut failures = Vec::new();
+    for path in &files {
+        match check_file(path, &device) {
+            Ok(summary) => println!("{}: {summary}", path.display()),
+            Err(why) => {
+                println!("{}: FAILED: {why}", path.display());
+                failures.push(format!("{}: {why}", path.display()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} shipped weights files fail:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
