@@ -97,8 +97,12 @@ pub struct TrainingConfig {
     pub model: ModelConfig,
     /// Adam's settings (ε = 1e-8 as in PyTorch, not Burn's default 1e-5).
     pub optimizer: AdamConfig,
-    /// Adam's learning rate.
+    /// Adam's learning rate (in the first epoch).
     pub learning_rate: f64,
+    /// The learning rate of the last epoch: the rate falls from `learning_rate` to this along
+    /// a half cosine, epoch by epoch. Absent (constant rate) in runs from before it existed.
+    #[serde(default)]
+    pub final_learning_rate: Option<f64>,
     /// Total number of epochs asked for.
     pub epochs: usize,
     /// Images per mini-batch.
@@ -118,6 +122,20 @@ pub struct TrainingConfig {
 }
 
 impl TrainingConfig {
+    /// The learning rate of `epoch` (1-based): `learning_rate` in the first epoch, falling
+    /// along a half cosine to `final_learning_rate` in the last; constant when that is unset.
+    pub fn learning_rate_at(&self, epoch: usize) -> f64 {
+        let Some(last) = self.final_learning_rate else {
+            return self.learning_rate;
+        };
+        if self.epochs <= 1 {
+            return self.learning_rate;
+        }
+        let progress = (epoch.clamp(1, self.epochs) - 1) as f64 / (self.epochs - 1) as f64;
+        let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
+        last + (self.learning_rate - last) * cosine
+    }
+
     /// Adam as the run uses it: PyTorch's ε = 1e-8 rather than Burn's default 1e-5, so runs
     /// compare with the PyTorch reference.
     pub fn adam() -> AdamConfig {
@@ -387,11 +405,31 @@ pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_learning_rate_falls_along_a_half_cosine() {
+        let mut config = TrainingConfig {
+            epochs: 9,
+            ..config()
+        };
+        assert_eq!(config.learning_rate_at(1), 1e-3);
+        assert_eq!(
+            config.learning_rate_at(9),
+            1e-3,
+            "constant without a final rate"
+        );
+        config.final_learning_rate = Some(1e-5);
+        assert_eq!(config.learning_rate_at(1), 1e-3);
+        assert!((config.learning_rate_at(9) - 1e-5).abs() < 1e-12);
+        let middle = config.learning_rate_at(5);
+        assert!((middle - (1e-3 + 1e-5) / 2.0).abs() < 1e-12, "{middle}");
+    }
+
     fn config() -> TrainingConfig {
         TrainingConfig {
             model: ModelConfig::new(ModelKind::Vae, 16),
             optimizer: TrainingConfig::adam(),
             learning_rate: 1e-3,
+            final_learning_rate: None,
             epochs: 3,
             batch_size: 64,
             beta: 0.5,

@@ -109,6 +109,12 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
 
+    /// Learning rate of the last epoch: the rate falls from --lr to this along a half cosine,
+    /// epoch by epoch. Big steps early, small steps late settle the weights into a minimum
+    /// instead of jumping around it (the validation curve stops wobbling). Default: constant.
+    #[arg(long, value_name = "LR")]
+    pub lr_final: Option<f64>,
+
     /// Latent size L (VAE, AE): the number of values the encoder squeezes a 784-pixel image
     /// into. 2 lets the lecture draw the latent space as a plane; 16 reconstructs more sharply.
     #[arg(long, default_value_t = 2)]

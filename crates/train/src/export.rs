@@ -290,6 +290,9 @@ pub fn reproduce_command(config: &TrainingConfig, epochs: usize, name: &str) -> 
         format!("--batch-size {}", config.batch_size),
         format!("--lr {}", config.learning_rate),
     ];
+    if let Some(last) = config.final_learning_rate {
+        args.push(format!("--lr-final {last}"));
+    }
     if let Some(latent) = latent {
         args.push(format!("--latent {latent}"));
     }

@@ -356,6 +356,7 @@ fn fit<M: Objective>(
         // Per-epoch seed: the VAE's noise in a resumed epoch is the same as uninterrupted.
         device.seed(config.seed.wrapping_add(epoch as u64));
         let order = data::epoch_order(splits.train.len(), config.seed, epoch);
+        let learning_rate = config.learning_rate_at(epoch);
         let mut totals = Totals::default();
         let mut window = (Instant::now(), 0usize);
 
@@ -381,7 +382,7 @@ fn fit<M: Objective>(
                 return stop_diverged(run, epoch - 1, divergence);
             }
             let grads = GradientsParams::from_grads(losses.total.backward(), &model);
-            model = optimizer.step(config.learning_rate, model, grads);
+            model = optimizer.step(learning_rate, model, grads);
             totals.add(chunk.len(), values);
             window.1 += chunk.len();
 
@@ -562,6 +563,7 @@ pub fn config_from_args(args: &TrainArgs) -> TrainingConfig {
         model: ModelConfig::new(args.model, args.latent),
         optimizer: TrainingConfig::adam(),
         learning_rate: args.lr,
+        final_learning_rate: args.lr_final,
         epochs: args.epochs,
         batch_size: args.batch_size,
         beta: args.beta,

@@ -61,6 +61,7 @@ fn config(kind: ModelKind, epochs: usize, batch_size: usize, lr: f64) -> Trainin
         model: ModelConfig::new(kind, 2),
         optimizer: TrainingConfig::adam(),
         learning_rate: lr,
+        final_learning_rate: None,
         epochs,
         batch_size,
         beta: 1.0,
