@@ -8,7 +8,9 @@
 //! - every model gives finite outputs of the right shape on a few synthetic digits;
 //! - LeNet-5 labels at least 90% of 200 synthetic digits (20 of each) as the digit they were
 //!   drawn as: the bar the synthetic generator has to clear for the web app's offline demos.
-//!   Short of it, the per-digit accuracy is printed and the test fails.
+//!   Short of it, the per-digit accuracy is printed and the test fails;
+//! - a VAE or autoencoder reconstructs synthetic digits with a BCE well below that of untrained
+//!   weights.
 //!
 //! Without any `weights/*.json` there is nothing to check, and the test says so and passes.
 #![allow(clippy::unwrap_used)]
@@ -18,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
 use convlab_model::weights::{self, LoadedWeights};
-use convlab_model::{IMAGE_SIZE, MnistDataset, Noise, synthetic_dataset};
+use convlab_model::{IMAGE_SIZE, MnistDataset, Noise, bce_with_logits, synthetic_dataset};
 
 /// The share of synthetic digits LeNet-5 must label right.
 const SYNTHETIC_ACCURACY: f64 = 0.9;
@@ -28,6 +30,13 @@ const SYNTHETIC_DIGITS: usize = 200;
 const SYNTHETIC_SEED: u64 = 0;
 /// Digits run through every model for the shape and finiteness checks.
 const SMOKE_DIGITS: usize = 4;
+/// Synthetic digits an autoencoder reconstructs for the reconstruction check.
+const RECONSTRUCTED_DIGITS: usize = 50;
+/// The largest mean reconstruction BCE (nats per image) a shipped autoencoder may have on
+/// synthetic digits. Untrained weights give about 784·ln 2 ≈ 543; weights trained on MNIST
+/// reconstruct these MNIST-like digits far better. A `.bpk` that loads but holds the wrong
+/// or scrambled numbers fails here.
+const MAX_RECONSTRUCTION_BCE: f32 = 300.0;
 
 /// `CONVLAB_WEIGHTS_DIR`, else `<workspace>/weights`.
 fn weights_dir() -> PathBuf {
@@ -76,6 +85,29 @@ fn check_output<const D: usize>(
         Some(i) => Err(format!("{what} holds {} at index {i}", values[i])),
         None => Ok(values),
     }
+}
+
+/// The mean reconstruction BCE of `reconstruct` on synthetic digits, checked against
+/// [`MAX_RECONSTRUCTION_BCE`].
+fn reconstruction_bce(
+    device: &Device,
+    reconstruct: impl Fn(Tensor<4>) -> Tensor<4>,
+) -> Result<f32, String> {
+    let digits =
+        synthetic_dataset(RECONSTRUCTED_DIGITS, SYNTHETIC_SEED).map_err(|e| e.to_string())?;
+    let x = images(&digits, RECONSTRUCTED_DIGITS, device);
+    let bce = check_output(
+        "the reconstruction BCE",
+        bce_with_logits(reconstruct(x.clone()), x),
+        [1],
+    )?[0];
+    if bce > MAX_RECONSTRUCTION_BCE {
+        return Err(format!(
+            "it reconstructs synthetic digits with a BCE of {bce:.1} nats per image, above \
+             {MAX_RECONSTRUCTION_BCE}: these weights do not do what trained weights do"
+        ));
+    }
+    Ok(bce)
 }
 
 /// Loads one `NAME.json` with its `NAME.bpk` and runs the checks; a sentence on failure.
@@ -158,14 +190,22 @@ fn check_file(json_path: &Path, device: &Device) -> Result<String, String> {
             if values.iter().any(|v| !(0.0..=1.0).contains(v)) {
                 return Err("decoded pixels outside [0, 1]".to_string());
             }
-            Ok(format!("VAE, latent size {latent}: outputs finite"))
+            let bce = reconstruction_bce(device, |x| vae.forward_with(x, Noise::Zero).logits)?;
+            Ok(format!(
+                "VAE, latent size {latent}: outputs finite; reconstruction BCE of synthetic \
+                 digits {bce:.1} nats per image"
+            ))
         }
         LoadedWeights::Ae(ae) => {
             let latent = ae.latent_dim();
             let output = ae.forward(x);
             check_output("the reconstruction logits", output.logits, image)?;
             check_output("the latent code", output.z, [n, latent])?;
-            Ok(format!("autoencoder, latent size {latent}: outputs finite"))
+            let bce = reconstruction_bce(device, |x| ae.forward(x).logits)?;
+            Ok(format!(
+                "autoencoder, latent size {latent}: outputs finite; reconstruction BCE of \
+                 synthetic digits {bce:.1} nats per image"
+            ))
         }
     }
 }
