@@ -119,6 +119,39 @@ pub struct TrainingConfig {
     /// Absent in runs from before augmentation existed: those had none.
     #[serde(default)]
     pub augment: AugmentConfig,
+    /// Set when the weights were not trained here but imported from PyTorch by
+    /// `convlab-train import-torch`: the training settings above are then placeholders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportedFrom>,
+}
+
+/// Where imported weights came from (`import-torch`), kept in `config.json` and the export's
+/// `training` field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportedFrom {
+    /// The file, as named on the command line.
+    pub file: String,
+    /// `"pytorch"` (`torch.save`) or `"safetensors"`.
+    pub format: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The comparison with PyTorch's own outputs (`--check`), when one was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<ImportCheck>,
+}
+
+/// A passed `import-torch --check`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportCheck {
+    /// The expected-outputs JSON, as named on the command line.
+    pub file: String,
+    /// Images compared.
+    pub images: usize,
+    /// Largest absolute difference over μ, log σ² and the logits.
+    pub max_abs_diff: f64,
+    /// The PyTorch version that computed the expected outputs, when the file says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub torch: Option<String>,
 }
 
 impl TrainingConfig {
@@ -441,6 +474,7 @@ mod tests {
                 noise: 0.25,
                 ..AugmentConfig::default()
             },
+            imported: None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! The command line: `convlab-train train | eval | export | bench`. Only parsing lives here; `main`
+//! The command line: `convlab-train train | eval | export | bench | import-torch`. Only parsing lives here; `main`
 //! turns the parsed arguments into calls of the library.
 //!
 //! The doc comments below are the `--help` text, so they explain each flag in the lecture's
@@ -63,6 +63,21 @@ pub enum Command {
     /// training images per second at batch 128 (median over several timed rounds, after a
     /// warm-up), and the median latency of encoding one image and decoding 1 and 64 latent codes.
     Bench(BenchArgs),
+    /// Load the reference VAE trained in PyTorch (its state_dict, .pt or .safetensors) into a
+    /// run folder that `eval` and `export` take like a trained one.
+    ///
+    /// The model must be bench/torch_vae.py's VAE (the lecture's workshop model), saved with
+    /// torch.save(model.state_dict(), "vae.pt") or with safetensors' save_file(state_dict,
+    /// "vae.safetensors"); the format is told from the file's content, not its name.
+    /// Every tensor is checked against that model (names, shapes, float32) before loading, and
+    /// any mismatch is named. Linear weights are transposed (PyTorch [out, in], Burn [in, out])
+    /// and the layers renamed (enc_fc → encoder.fc, enc_logvar → log_var, ...). The run folder
+    /// gets config.json (marked as imported), model.bpk, state.json (0 epochs) and metrics.csv.
+    ///
+    ///   convlab-train import-torch --input vae.pt --latent 2 --out runs/torch-vae
+    ///
+    ///   convlab-train eval --model runs/torch-vae
+    ImportTorch(ImportTorchArgs),
 }
 
 /// Which of the lecture's models.
@@ -308,6 +323,39 @@ pub struct BenchArgs {
     pub mode: BenchMode,
 }
 
+/// `convlab-train import-torch`.
+#[derive(Debug, Args)]
+pub struct ImportTorchArgs {
+    /// The state_dict: a torch.save file (.pt, .pth) or a safetensors file.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+
+    /// Latent size L of the saved VAE. Default: read from the file (enc_mu.weight is
+    /// [L, 16]); when given, a file of another size is an error.
+    #[arg(long)]
+    pub latent: Option<usize>,
+
+    /// The run folder to write (config.json, model.bpk, state.json, metrics.csv).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Compare the loaded model with outputs PyTorch computed: a JSON with `latent`, `images`
+    /// ([N][784] pixels), `mu` and `logvar` ([N][L], from model.encode) and `logits` ([N][784],
+    /// from model.decode_logits(mu)), as crates/train/fixtures/make_torch_fixture.py writes.
+    /// Prints the largest absolute differences; above --tolerance it is an error and nothing
+    /// is written.
+    #[arg(long, value_name = "EXPECTED.json")]
+    pub check: Option<PathBuf>,
+
+    /// Largest absolute difference --check accepts.
+    #[arg(long, default_value_t = 1e-4, requires = "check")]
+    pub tolerance: f64,
+
+    /// Replace a run already in --out (its metrics and optimizer state go too).
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// What `bench` measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum BenchMode {
@@ -417,6 +465,36 @@ mod tests {
         assert!(parse(&["--rotate", "-5"]).is_err());
         assert!(parse(&["--scale", "1"]).is_err());
         assert!(parse(&["--noise", "NaN"]).is_err());
+    }
+
+    #[test]
+    fn import_torch_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "convlab-train",
+            "import-torch",
+            "--input",
+            "vae.pt",
+            "--latent",
+            "2",
+            "--out",
+            "runs/torch-vae",
+            "--check",
+            "expected.json",
+        ])
+        .unwrap();
+        let Command::ImportTorch(args) = cli.command else {
+            panic!("not import-torch")
+        };
+        assert_eq!(args.input, PathBuf::from("vae.pt"));
+        assert_eq!(args.latent, Some(2));
+        assert_eq!(args.out, PathBuf::from("runs/torch-vae"));
+        assert_eq!(args.check, Some(PathBuf::from("expected.json")));
+        assert_eq!(args.tolerance, 1e-4);
+        assert!(!args.force);
+        assert!(
+            Cli::try_parse_from(["convlab-train", "import-torch", "--input", "vae.pt"]).is_err(),
+            "--out is required"
+        );
     }
 
     #[test]

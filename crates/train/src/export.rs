@@ -19,11 +19,12 @@ use convlab_model::weights::{
 use convlab_model::{IMAGE_SIZE, MnistDataset, Noise, synthetic_digit};
 
 use crate::artifacts::{
-    LoadedModel, ModelConfig, RunDir, TrainingConfig, kind_name, write_atomically,
+    ImportedFrom, LoadedModel, ModelConfig, RunDir, TrainingConfig, kind_name, write_atomically,
 };
 use crate::cli::{ExportArgs, ModelKind};
 use crate::data;
 use crate::eval::{EvalOptions, EvalReport, evaluate_model};
+use crate::import::import_command_line;
 
 /// What to export, and where.
 #[derive(Clone, Debug)]
@@ -121,7 +122,7 @@ pub fn export(
             run.path().display()
         )
     })?;
-    if state.epochs_completed == 0 {
+    if state.epochs_completed == 0 && config.imported.is_none() {
         bail!(
             "{} holds only the initial weights (no completed epoch): train it first",
             run.path().display()
@@ -146,7 +147,10 @@ pub fn export(
     let bytes =
         fs::read(&scratch).with_context(|| format!("cannot read back {}", scratch.display()))?;
 
-    let mut note = command_note(&config);
+    let mut note = match &config.imported {
+        Some(from) => Some(imported_note(from, state.epochs_completed)),
+        None => command_note(&config),
+    };
     if let Some(divergence) = &state.diverged {
         let diverged = format!(
             "the run diverged in epoch {} (loss {}); these are the weights of epoch {}",
@@ -170,7 +174,19 @@ pub fn export(
         weights_file: format!("{}.bpk", options.name),
         weights_bytes: bytes.len() as u64,
         epochs: state.epochs_completed,
-        command: reproduce_command(&config, state.epochs_completed, &options.name),
+        command: match &config.imported {
+            Some(from) => {
+                let latent = match &config.model {
+                    ModelConfig::Vae(c) => c.latent_dim,
+                    _ => bail!(
+                        "{} is marked as imported but is not a VAE",
+                        run.path().display()
+                    ),
+                };
+                import_command_line(from, latent, &options.name)
+            }
+            None => reproduce_command(&config, state.epochs_completed, &options.name),
+        },
         training: config,
         note,
         test: test_scores(&report),
@@ -320,6 +336,29 @@ pub fn reproduce_command(config: &TrainingConfig, epochs: usize, name: &str) -> 
     }
     args.push(format!("--out runs/{name}"));
     args.join(" ")
+}
+
+/// The note of an imported run: where the weights came from, and that the training settings
+/// in its configuration are placeholders (or describe the epochs trained here afterwards).
+fn imported_note(from: &ImportedFrom, epochs_here: usize) -> String {
+    let mut note = format!(
+        "trained in PyTorch and imported from {} ({}) with `convlab-train import-torch`",
+        from.file, from.format
+    );
+    if let Some(check) = &from.check {
+        note.push_str(&format!(
+            ", matching PyTorch's outputs on {} images within {:.1e}",
+            check.images, check.max_abs_diff
+        ));
+    }
+    if epochs_here == 0 {
+        note.push_str("; the training settings are placeholders");
+    } else {
+        note.push_str(&format!(
+            "; then trained {epochs_here} more epoch(s) here with the training settings, which              the command above does not repeat"
+        ));
+    }
+    note
 }
 
 /// A sentence when the command line cannot express the run's model configuration (a

@@ -1,7 +1,8 @@
 //! convlab's native trainer: trains, evaluates and benchmarks the lecture's models from
 //! `convlab-model` (LeNet-5, the VAE, the autoencoder) on MNIST.
 //!
-//! - [`cli`]: the command line (`train`, `eval`, `export`, `bench`) and its `--help` text.
+//! - [`cli`]: the command line (`train`, `eval`, `export`, `bench`, `import-torch`) and its
+//!   `--help` text.
 //! - [`device`]: `--device auto|gpu|cpu` to a Burn [`Device`](burn::tensor::Device); the only
 //!   code that knows the `gpu` feature.
 //! - [`data`]: the training/validation split, the batch order and the augmented batches.
@@ -9,6 +10,8 @@
 //! - [`eval`]: test-set scores.
 //! - [`export`]: a run packaged for the web app (`weights/NAME.bpk` + `weights/NAME.json`).
 //! - [`bench`]: throughput and latency, comparable with `bench/torch_vae.py`.
+//! - [`import`]: the reference VAE trained in PyTorch (a `state_dict` in `.pt` or
+//!   `.safetensors`) read into a run folder, and checked against PyTorch's outputs.
 //! - [`artifacts`]: the run folder (`config.json`, `model.bpk`, `optimizer.bpk`, `state.json`,
 //!   `metrics.csv`).
 //!
@@ -22,4 +25,5 @@ pub mod data;
 pub mod device;
 pub mod eval;
 pub mod export;
+pub mod import;
 pub mod training;

@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Parser;
 use convlab_train::cli::{Cli, Command};
 use convlab_train::training::TrainOutcome;
-use convlab_train::{bench, data, device, eval, export, training};
+use convlab_train::{bench, data, device, eval, export, import, training};
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -83,6 +83,47 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("device: {}", selected.description);
             let backend = if selected.is_gpu { "wgpu" } else { "flex" };
             bench::run(&args, &selected.device, backend, |line| println!("{line}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportTorch(args) => {
+            let selected = device::cpu();
+            let imported = import::import(
+                &import::ImportOptions {
+                    input: args.input.clone(),
+                    latent: args.latent,
+                    out: args.out.clone(),
+                    check: args.check.clone(),
+                    tolerance: args.tolerance,
+                    force: args.force,
+                },
+                &selected.device,
+            )?;
+            let vae = &imported.vae;
+            println!(
+                "read {} ({}, {} tensors): the reference VAE at latent {}, {} parameters",
+                args.input.display(),
+                vae.format.describe(),
+                vae.tensors.len(),
+                vae.config.latent_dim,
+                burn::module::Module::num_params(&vae.vae),
+            );
+            if let (Some(report), Some(path)) = (&imported.check, &args.check) {
+                println!(
+                    "check against {}: {}; max {:.1e} ≤ {:e}",
+                    path.display(),
+                    report.summary(),
+                    report.max(),
+                    args.tolerance
+                );
+            }
+            println!(
+                "wrote {} (config.json, model.bpk, state.json, metrics.csv)",
+                imported.run.path().display()
+            );
+            println!(
+                "next: convlab-train eval --model {}",
+                imported.run.path().display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -577,6 +577,7 @@ pub fn config_from_args(args: &TrainArgs) -> TrainingConfig {
             flip: args.flip,
             noise: args.noise,
         },
+        imported: None,
     }
 }
 

@@ -69,6 +69,7 @@ fn config(kind: ModelKind, epochs: usize, batch_size: usize, lr: f64) -> Trainin
         train_limit: None,
         validation: 0,
         augment: AugmentConfig::default(),
+        imported: None,
     }
 }
 
