@@ -10,15 +10,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn text(testid: &str) -> String {
-    find(testid)
-        .unwrap_or_else(|| panic!("no {testid}"))
-        .text_content()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 fn error_shown() -> bool {
     document()
         .query_selector("[data-testid=page-arithmetic] .error[role=alert]")

@@ -16,15 +16,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const CENTRE: usize = (SAMPLES - 1) / 2;
 
-fn text(testid: &str) -> String {
-    find(testid)
-        .unwrap_or_else(|| panic!("no {testid}"))
-        .text_content()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 /// The value the page shows, as a number.
 fn shown_value() -> f32 {
     let t = text("conv1d-value");

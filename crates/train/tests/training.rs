@@ -53,7 +53,21 @@ fn synthetic(count: usize) -> MnistDataset {
 }
 
 fn first(n: usize) -> MnistDataset {
-    tiny_set().select(&(0..n).collect::<Vec<_>>())
+    images(0..n)
+}
+
+/// The tiny set's images with these indices.
+fn images(indices: std::ops::Range<usize>) -> MnistDataset {
+    tiny_set().select(&indices.collect::<Vec<_>>())
+}
+
+/// The first `train` images for training and the images `validation` for validation (an
+/// empty range for none).
+fn splits(train: usize, validation: std::ops::Range<usize>) -> Splits {
+    Splits {
+        train: first(train),
+        validation: images(validation),
+    }
 }
 
 fn config(kind: ModelKind, epochs: usize, batch_size: usize, lr: f64) -> TrainingConfig {
@@ -99,10 +113,7 @@ fn column(row: &[String], index: usize) -> f64 {
 fn lenet_loss_falls_on_a_tiny_set() {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
-    let splits = Splits {
-        train: first(192),
-        validation: tiny_set().select(&(192..256).collect::<Vec<_>>()),
-    };
+    let splits = splits(192, 192..256);
     let outcome = train(
         &config(ModelKind::Lenet, 4, 16, 2e-3),
         &splits,
@@ -133,10 +144,7 @@ fn lenet_loss_falls_on_a_tiny_set() {
 fn vae_loss_falls_on_a_tiny_set() {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
-    let splits = Splits {
-        train: first(32),
-        validation: MnistDataset::from_parts(vec![], vec![]).unwrap(),
-    };
+    let splits = splits(32, 0..0);
     train(
         &config(ModelKind::Vae, 3, 8, 3e-3),
         &splits,
@@ -165,10 +173,7 @@ fn saved_weights_reload_to_the_same_outputs() {
     // memory; recomputing it from config.json + model.bpk must give the same number.
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
-    let splits = Splits {
-        train: first(64),
-        validation: tiny_set().select(&(200..232).collect::<Vec<_>>()),
-    };
+    let splits = splits(64, 200..232);
     train(
         &config(ModelKind::Lenet, 1, 16, 1e-3),
         &splits,
@@ -212,10 +217,7 @@ fn saved_weights_reload_to_the_same_outputs() {
 
 #[test]
 fn resume_continues_from_the_saved_epoch() {
-    let splits = Splits {
-        train: first(96),
-        validation: tiny_set().select(&(96..128).collect::<Vec<_>>()),
-    };
+    let splits = splits(96, 96..128);
     // Two epochs straight through…
     let straight = tempfile::tempdir().unwrap();
     let straight = RunDir::new(straight.path());
@@ -299,10 +301,7 @@ fn all_augmentations() -> AugmentConfig {
 fn augmented_runs_resume_to_the_same_result() {
     // The augmentation of each batch is seeded by the run's seed, the epoch and the batch,
     // so one epoch plus a resume sees the same images as two epochs straight through.
-    let splits = Splits {
-        train: first(32),
-        validation: tiny_set().select(&(32..48).collect::<Vec<_>>()),
-    };
+    let splits = splits(32, 32..48);
     let augmented = |epochs| TrainingConfig {
         augment: all_augmentations(),
         ..config(ModelKind::Lenet, epochs, 16, 1e-3)
@@ -335,10 +334,7 @@ fn validation_images_are_never_augmented() {
     // images under the final weights, however strongly the training images were changed.
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
-    let splits = Splits {
-        train: first(16),
-        validation: tiny_set().select(&(200..216).collect::<Vec<_>>()),
-    };
+    let splits = splits(16, 200..216);
     for kind in [ModelKind::Lenet, ModelKind::Ae] {
         let config = TrainingConfig {
             augment: all_augmentations(),
@@ -366,10 +362,7 @@ fn validation_images_are_never_augmented() {
 fn export_writes_weights_the_model_crate_loads_from_bytes() {
     let run_dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(run_dir.path());
-    let splits = Splits {
-        train: first(32),
-        validation: MnistDataset::from_parts(vec![], vec![]).unwrap(),
-    };
+    let splits = splits(32, 0..0);
     let trained = TrainingConfig {
         augment: AugmentConfig {
             translate: 2.0,
@@ -447,10 +440,7 @@ fn export_writes_weights_the_model_crate_loads_from_bytes() {
 fn a_diverging_loss_stops_cleanly_and_keeps_the_last_good_weights() {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
-    let splits = Splits {
-        train: first(64),
-        validation: MnistDataset::from_parts(vec![], vec![]).unwrap(),
-    };
+    let splits = splits(64, 0..0);
     train(
         &config(ModelKind::Lenet, 1, 16, 1e-3),
         &splits,
@@ -517,10 +507,7 @@ fn a_diverging_loss_stops_cleanly_and_keeps_the_last_good_weights() {
 fn a_diverging_first_epoch_keeps_the_initial_weights() {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
-    let splits = Splits {
-        train: first(32),
-        validation: MnistDataset::from_parts(vec![], vec![]).unwrap(),
-    };
+    let splits = splits(32, 0..0);
     let outcome = train(
         &config(ModelKind::Vae, 2, 8, 1e6),
         &splits,

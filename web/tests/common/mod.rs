@@ -154,3 +154,13 @@ pub fn canvas_pixels(testid: &str) -> (u32, u32, Vec<u8>) {
         .0;
     (w, h, data)
 }
+
+/// The trimmed text of the element with this `data-testid`.
+pub fn text(testid: &str) -> String {
+    find(testid)
+        .unwrap_or_else(|| panic!("no {testid}"))
+        .text_content()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
