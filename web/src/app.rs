@@ -5,9 +5,11 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::theme::ThemeToggle;
+use crate::ml::MlContext;
 use crate::pages::{
-    arithmetic::ArithmeticPage, conv1d::Convolution1dPage, home::HomePage, not_found::NotFoundPage,
-    pooling::PoolingPage, sobel::SobelPage,
+    arithmetic::ArithmeticPage, conv1d::Convolution1dPage, denoise::DenoisePage, draw::DrawPage,
+    generate::GeneratePage, home::HomePage, interpolate::InterpolatePage,
+    latent_map::LatentMapPage, not_found::NotFoundPage, pooling::PoolingPage, sobel::SobelPage,
 };
 
 /// One entry of the navigation and of the landing page's map of the lecture.
@@ -45,11 +47,43 @@ pub const PAGES: &[PageInfo] = &[
         slides: "Common Nomenclature (kernel, stride, padding, filters); Conv2DTranspose – An Aside",
         summary: "Kernel, stride, padding, dilation and channels as an animated grid, the output-size formula and the parameter count; forward and transposed.",
     },
+    PageInfo {
+        route: "/draw",
+        title: "Draw & encode",
+        slides: "AutoEncoder – Network design; Variational AutoEncoders; CNN Classifier (LeNet-5)",
+        summary: "Draw a digit: MNIST preprocessing step by step, the VAE's μ and σ on the latent map, its reconstruction and samples, LeNet-5's answer, AE beside VAE.",
+    },
+    PageInfo {
+        route: "/interpolate",
+        title: "Interpolate",
+        slides: "AutoEncoder – Latent Space (9 and 4 are close); Variational AutoEncoders",
+        summary: "Slide from one digit to another through the latent space, on a straight or spherical path, and see where LeNet-5 changes its mind.",
+    },
+    PageInfo {
+        route: "/latent-map",
+        title: "Latent map",
+        slides: "AutoEncoder – Latent Space (random before training, structured after)",
+        summary: "Encoded digits coloured by class; click anywhere to decode; the decoded manifold; untrained versus trained weights; VAE-16 through a projection.",
+    },
+    PageInfo {
+        route: "/generate",
+        title: "Generate",
+        slides: "AutoEncoders – As Generative AI models; AutoEncoders – Latent Spaces",
+        summary: "Sample the prior N(0, T²I), decode, and let LeNet-5 label every new digit.",
+    },
+    PageInfo {
+        route: "/denoise",
+        title: "Denoise & anomalies",
+        slides: "AutoEncoder – Noise Reduction; CNN – Other Applications (anomaly detection)",
+        summary: "Noise on a digit comes back clean; letters and scribbles score as anomalies against a histogram of typical digits.",
+    },
 ];
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
+    // The model pages share one loaded set of models; nothing loads until one of them mounts.
+    provide_context(MlContext::new());
     view! {
         <Router>
             <header class="topbar">
@@ -71,6 +105,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sobel") view=SobelPage />
                     <Route path=path!("/pooling") view=PoolingPage />
                     <Route path=path!("/arithmetic") view=ArithmeticPage />
+                    <Route path=path!("/draw") view=DrawPage />
+                    <Route path=path!("/interpolate") view=InterpolatePage />
+                    <Route path=path!("/latent-map") view=LatentMapPage />
+                    <Route path=path!("/generate") view=GeneratePage />
+                    <Route path=path!("/denoise") view=DenoisePage />
                 </Routes>
             </main>
             <footer class="footer">

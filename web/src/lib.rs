@@ -2,12 +2,15 @@
 //!
 //! `main.rs` only mounts [`App`]; everything else lives in this library so the browser tests
 //! (`web/tests/`) can mount single pages. Pages use components, never the reverse, and pages
-//! never import each other. The maths comes from `convlab-kernels`; this crate only turns it
+//! never import each other. The maths comes from `convlab-kernels`, the models from
+//! `convlab-model` (through [`ml`], which loads them once, lazily); this crate only turns them
 //! into DOM, canvases and URL state.
 
 pub mod app;
 pub mod components;
+pub mod ml;
 pub mod pages;
+pub mod storage;
 pub mod url_state;
 
 pub use app::App;

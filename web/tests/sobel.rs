@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use convlab_kernels::samples::Sample;
 use convlab_kernels::sobel::{Border, sobel};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlInputElement};
 
@@ -129,30 +129,6 @@ fn bmp_with_vertical_edge(width: u32, height: u32, edge_col: u32) -> Vec<u8> {
         out.resize(out.len() + (row_len - width * 3) as usize, 0);
     }
     out
-}
-
-/// Fires a DOM event of class `class` (e.g. "PointerEvent") at the given client position.
-fn fire_at(target: &Element, class: &str, kind: &str, x: f64, y: f64) {
-    let init = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| {
-        js_sys::Reflect::set(&init, &JsValue::from_str(k), &v).unwrap();
-    };
-    set("bubbles", JsValue::TRUE);
-    set("cancelable", JsValue::TRUE);
-    set("clientX", x.into());
-    set("clientY", y.into());
-    set("button", 0.into());
-    set("pointerId", 7.into());
-    set("pointerType", "pen".into());
-    set("isPrimary", JsValue::TRUE);
-    let window = web_sys::window().unwrap();
-    let ctor: js_sys::Function = js_sys::Reflect::get(&window, &JsValue::from_str(class))
-        .unwrap()
-        .unchecked_into();
-    let event =
-        js_sys::Reflect::construct(&ctor, &js_sys::Array::of2(&JsValue::from_str(kind), &init))
-            .unwrap();
-    target.dispatch_event(event.unchecked_ref()).unwrap();
 }
 
 /// The client position of the centre of pixel `(row, col)` of a canvas as displayed.

@@ -10,6 +10,9 @@
 //! - [`idx`] and [`mnist`]: the MNIST files (IDX, gzipped or raw), checked against their length.
 //! - [`preprocess`]: a drawn image to an MNIST-like 28×28 digit.
 //! - [`synthetic`]: handwritten-looking digits generated offline, deterministic per seed.
+//! - [`latent`]: paths between latent codes (linear, spherical), the prior's quantiles for the
+//!   decoded manifold, a 2-D projection of larger latent spaces.
+//! - [`anomaly`]: noise to put on a digit, and its anomaly score (BCE + KL) with histograms.
 //! - [`augment`]: random shifts, rotations, zooms, mirror images and input noise for training
 //!   (plain Rust on `&[f32]`, deterministic per seed).
 //! - [`weights`]: shipped weights (`NAME.bpk` + `NAME.json`) loaded from bytes, as the web app
@@ -25,11 +28,13 @@
 //! - Errors are values that name the file and the problem; user data never panics.
 
 pub mod activation;
+pub mod anomaly;
 pub mod augment;
 pub mod autoencoder;
 pub mod decoder;
 pub mod encoder;
 pub mod idx;
+pub mod latent;
 pub mod lenet;
 pub mod loss;
 pub mod mnist;
@@ -48,7 +53,10 @@ pub use lenet::{LeNet5, LeNet5Config};
 pub use loss::{VaeLoss, bce_with_logits, kl_divergence, vae_loss};
 pub use mnist::{IMAGE_PIXELS, IMAGE_SIZE, MnistDataset, MnistDir, MnistError};
 pub use preprocess::{PreprocessError, Preprocessed, preprocess_drawing};
-pub use synthetic::{SyntheticError, synthetic_dataset, synthetic_digit};
+pub use synthetic::{
+    EXAMPLE_SEED, SyntheticError, SyntheticStrokes, example_digit, synthetic_dataset,
+    synthetic_digit, synthetic_strokes,
+};
 pub use vae::{LatentGaussian, Noise, Vae, VaeConfig, VaeOutput};
 pub use weights::{
     ModelSpec, WeightsError, WeightsManifest, load_autoencoder, load_lenet, load_vae,

@@ -13,7 +13,7 @@ use crate::mnist::{IMAGE_PIXELS, MnistDataset, MnistError};
 use crate::preprocess::{PreprocessError, preprocess_drawing};
 
 /// Side of the canvas the strokes are drawn on before preprocessing.
-const CANVAS: usize = 64;
+pub const CANVAS: usize = 64;
 /// The unit box maps to `[MARGIN, CANVAS − MARGIN]` on the canvas.
 const MARGIN: f32 = 8.0;
 
@@ -194,8 +194,25 @@ pub fn synthetic_digit(digit: u8, seed: u64) -> Result<Vec<f32>, SyntheticError>
     render(digit, Variation::sample(digit, seed), seed)
 }
 
-/// `digit` drawn with the given choices; `seed` only drives the elastic bending.
-pub fn render(digit: u8, v: Variation, seed: u64) -> Result<Vec<f32>, SyntheticError> {
+/// The pen strokes of one synthetic digit on the 64×64 canvas it is drawn on, before
+/// preprocessing: what a test replays as pointer events on the drawing pad.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntheticStrokes {
+    /// Side of the square canvas the points are on ([`CANVAS`] pixels).
+    pub canvas: usize,
+    /// Pen thickness in canvas pixels.
+    pub thickness: f32,
+    /// Each stroke's points, `(x, y)` in canvas pixels, x to the right, y down.
+    pub strokes: Vec<Vec<(f32, f32)>>,
+}
+
+/// The strokes behind [`synthetic_digit`]`(digit, seed)`.
+pub fn synthetic_strokes(digit: u8, seed: u64) -> Result<SyntheticStrokes, SyntheticError> {
+    strokes(digit, Variation::sample(digit, seed), seed)
+}
+
+/// `digit`'s strokes bent, slanted, rotated and stretched by `v`; `seed` drives the bending.
+pub fn strokes(digit: u8, v: Variation, seed: u64) -> Result<SyntheticStrokes, SyntheticError> {
     if digit > 9 {
         return Err(SyntheticError::NoSuchDigit(digit));
     }
@@ -221,15 +238,30 @@ pub fn render(digit: u8, v: Variation, seed: u64) -> Result<Vec<f32>, SyntheticE
         (x * cos - y * sin + 0.5, x * sin + y * cos + 0.5)
     };
     let scale = CANVAS as f32 - 2.0 * MARGIN;
+    let strokes = template(digit, v.style)
+        .into_iter()
+        .map(|stroke| {
+            stroke
+                .into_iter()
+                .map(transform)
+                .map(|(x, y)| (MARGIN + x * scale, MARGIN + y * scale))
+                .collect()
+        })
+        .collect();
+    Ok(SyntheticStrokes {
+        canvas: CANVAS,
+        thickness: v.thickness,
+        strokes,
+    })
+}
+
+/// `digit` drawn with the given choices; `seed` only drives the elastic bending.
+pub fn render(digit: u8, v: Variation, seed: u64) -> Result<Vec<f32>, SyntheticError> {
+    let drawn = strokes(digit, v, seed)?;
     let mut canvas = vec![0.0f32; CANVAS * CANVAS];
-    for stroke in template(digit, v.style) {
-        let points: Vec<Point> = stroke
-            .into_iter()
-            .map(transform)
-            .map(|(x, y)| (MARGIN + x * scale, MARGIN + y * scale))
-            .collect();
+    for points in &drawn.strokes {
         for pair in points.windows(2) {
-            draw_segment(&mut canvas, pair[0], pair[1], v.thickness);
+            draw_segment(&mut canvas, pair[0], pair[1], drawn.thickness);
         }
     }
     Ok(preprocess_drawing(&canvas, CANVAS, CANVAS)?.pixels)
@@ -253,6 +285,15 @@ fn draw_segment(canvas: &mut [f32], a: Point, b: Point, thickness: f32) {
             *cell = cell.max(ink);
         }
     }
+}
+
+/// Seed of the example digits the web pages offer ("the example 4"): chosen so that the
+/// shipped LeNet-5 labels every one of the ten right (`tests/shipped_weights.rs` checks it).
+pub const EXAMPLE_SEED: u64 = 3;
+
+/// The example `digit` the pages show: [`synthetic_digit`] at [`EXAMPLE_SEED`].
+pub fn example_digit(digit: u8) -> Result<Vec<f32>, SyntheticError> {
+    synthetic_digit(digit, EXAMPLE_SEED)
 }
 
 /// `count` synthetic digits, labels cycling 0, 1, …, 9, as a dataset like MNIST's.

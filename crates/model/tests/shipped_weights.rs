@@ -20,7 +20,10 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
 use convlab_model::weights::{self, LoadedWeights};
-use convlab_model::{IMAGE_SIZE, MnistDataset, Noise, bce_with_logits, synthetic_dataset};
+use convlab_model::{
+    EXAMPLE_SEED, IMAGE_SIZE, MnistDataset, Noise, bce_with_logits, example_digit,
+    synthetic_dataset,
+};
 
 /// The share of synthetic digits LeNet-5 must label right.
 const SYNTHETIC_ACCURACY: f64 = 0.9;
@@ -171,6 +174,28 @@ fn check_file(json_path: &Path, device: &Device) -> Result<String, String> {
                 accuracy * 100.0,
                 per_digit.join(", ")
             );
+            // The example digits the pages offer must be labelled right, every one.
+            let examples: Vec<f32> = (0..10u8)
+                .map(example_digit)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|err| err.to_string())?
+                .concat();
+            let examples = MnistDataset::from_parts(examples, (0..10).collect())
+                .map_err(|err| err.to_string())?;
+            let logits = check_output(
+                "the logits of the example digits",
+                net.forward(images(&examples, 10, device)),
+                [10, 10],
+            )?;
+            for (digit, row) in logits.chunks_exact(10).enumerate() {
+                let guess = (0..10).max_by(|&a, &b| row[a].total_cmp(&row[b]));
+                if guess != Some(digit) {
+                    return Err(format!(
+                        "the example {digit} (seed {EXAMPLE_SEED}) is labelled {guess:?}: pick \
+                         another EXAMPLE_SEED"
+                    ));
+                }
+            }
             if accuracy < SYNTHETIC_ACCURACY {
                 return Err(format!(
                     "{summary}: below the {:.0}% bar",

@@ -100,3 +100,43 @@ pub fn Toggle(
         </label>
     }
 }
+
+/// A labelled slider over real numbers, with the value shown beside it. Unparsable or
+/// out-of-range input is ignored.
+#[component]
+pub fn SliderField(
+    label: &'static str,
+    #[prop(into)] value: Signal<f32>,
+    on_change: Callback<f32>,
+    min: f32,
+    max: f32,
+    step: f32,
+    /// Decimals shown.
+    #[prop(default = 2)]
+    digits: usize,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
+    let on_input = move |ev| {
+        if let Ok(v) = event_target_value(&ev).trim().parse::<f32>()
+            && v.is_finite()
+            && (min..=max).contains(&v)
+        {
+            on_change.run(v);
+        }
+    };
+    view! {
+        <label class="field">
+            <span class="field-label">{label}</span>
+            <input
+                type="range"
+                min=min
+                max=max
+                step=step
+                prop:value=move || value.get().to_string()
+                on:input=on_input
+                data-testid=testid
+            />
+            <output>{move || format!("{:.*}", digits, value.get())}</output>
+        </label>
+    }
+}

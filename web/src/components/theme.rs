@@ -2,11 +2,9 @@
 
 use leptos::prelude::*;
 
-const STORAGE_KEY: &str = "convlab-theme";
+use crate::storage;
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
+const STORAGE_KEY: &str = "convlab-theme";
 
 fn apply(theme: &str) {
     if let Some(root) = web_sys::window()
@@ -20,14 +18,12 @@ fn apply(theme: &str) {
 /// A button that switches between light and dark.
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
-    let initial = storage()
-        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-        .unwrap_or_else(|| {
-            let dark = web_sys::window()
-                .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-                .is_some_and(|m| m.matches());
-            if dark { "dark" } else { "light" }.to_string()
-        });
+    let initial = storage::load(STORAGE_KEY).unwrap_or_else(|| {
+        let dark = web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches());
+        if dark { "dark" } else { "light" }.to_string()
+    });
     let (theme, set_theme) = signal(initial);
     Effect::new(move |_| apply(&theme.get()));
     let toggle = move |_| {
@@ -36,9 +32,7 @@ pub fn ThemeToggle() -> impl IntoView {
         } else {
             "dark"
         };
-        if let Some(s) = storage() {
-            let _ = s.set_item(STORAGE_KEY, next);
-        }
+        storage::save(STORAGE_KEY, next);
         set_theme.set(next.to_string());
     };
     view! {

@@ -2,7 +2,12 @@
 
 pub mod arithmetic;
 pub mod conv1d;
+pub mod denoise;
+pub mod draw;
+pub mod generate;
 pub mod home;
+pub mod interpolate;
+pub mod latent_map;
 pub mod not_found;
 pub mod pooling;
 pub mod sobel;

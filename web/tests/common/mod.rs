@@ -164,3 +164,122 @@ pub fn text(testid: &str) -> String {
         .trim()
         .to_string()
 }
+
+/// Fires a DOM event of class `class` (e.g. "PointerEvent") at the given client position.
+pub fn fire_at(target: &web_sys::Element, class: &str, kind: &str, x: f64, y: f64) {
+    let init = js_sys::Object::new();
+    let set = |k: &str, v: wasm_bindgen::JsValue| {
+        js_sys::Reflect::set(&init, &wasm_bindgen::JsValue::from_str(k), &v).unwrap();
+    };
+    set("bubbles", wasm_bindgen::JsValue::TRUE);
+    set("cancelable", wasm_bindgen::JsValue::TRUE);
+    set("clientX", x.into());
+    set("clientY", y.into());
+    set("button", 0.into());
+    set("pointerId", 7.into());
+    set("pointerType", "pen".into());
+    set("isPrimary", wasm_bindgen::JsValue::TRUE);
+    let window = web_sys::window().unwrap();
+    let ctor: js_sys::Function =
+        js_sys::Reflect::get(&window, &wasm_bindgen::JsValue::from_str(class))
+            .unwrap()
+            .unchecked_into();
+    let event = js_sys::Reflect::construct(
+        &ctor,
+        &js_sys::Array::of2(&wasm_bindgen::JsValue::from_str(kind), &init),
+    )
+    .unwrap();
+    target.dispatch_event(event.unchecked_ref()).unwrap();
+}
+
+/// Draws `strokes` (points in canvas pixels) on the drawing-pad canvas `testid` with
+/// synthetic pointer events, one press-move-release per stroke, as a pen would.
+pub async fn draw_strokes(testid: &str, strokes: &[Vec<(f64, f64)>]) {
+    let canvas: web_sys::HtmlCanvasElement = find(testid)
+        .unwrap_or_else(|| panic!("no {testid}"))
+        .unchecked_into();
+    let rect = canvas.get_bounding_client_rect();
+    let (sx, sy) = (
+        rect.width() / canvas.width() as f64,
+        rect.height() / canvas.height() as f64,
+    );
+    let at = |(x, y): (f64, f64)| (rect.left() + x * sx, rect.top() + y * sy);
+    for stroke in strokes {
+        let Some((&first, rest)) = stroke.split_first() else {
+            continue;
+        };
+        let (x, y) = at(first);
+        fire_at(&canvas, "PointerEvent", "pointerdown", x, y);
+        let mut last = (x, y);
+        for &p in rest {
+            last = at(p);
+            fire_at(&canvas, "PointerEvent", "pointermove", last.0, last.1);
+        }
+        fire_at(&canvas, "PointerEvent", "pointerup", last.0, last.1);
+        next_frame().await;
+    }
+}
+
+/// Hands the shipped weights to the app (the test server has no `weights/` folder to fetch
+/// from): the same bytes `trunk` copies into `dist/weights/`.
+pub fn provide_shipped_weights() {
+    let files = |json: &str, bpk: &[u8]| convlab_web::ml::WeightFiles {
+        json: json.to_string(),
+        bpk: bpk.to_vec(),
+    };
+    let mut map = std::collections::HashMap::new();
+    map.insert(
+        "vae2".to_string(),
+        files(
+            include_str!("../../../weights/vae2.json"),
+            include_bytes!("../../../weights/vae2.bpk"),
+        ),
+    );
+    map.insert(
+        "vae16".to_string(),
+        files(
+            include_str!("../../../weights/vae16.json"),
+            include_bytes!("../../../weights/vae16.bpk"),
+        ),
+    );
+    map.insert(
+        "lenet5".to_string(),
+        files(
+            include_str!("../../../weights/lenet5.json"),
+            include_bytes!("../../../weights/lenet5.bpk"),
+        ),
+    );
+    convlab_web::ml::provide_weight_files(map);
+}
+
+/// Waits until `ready()` holds, up to `seconds`, frame by frame; panics with `what` after.
+pub async fn wait_until(what: &str, seconds: f64, ready: impl Fn() -> bool) {
+    let start = js_sys::Date::now();
+    while !ready() {
+        if js_sys::Date::now() - start > seconds * 1000.0 {
+            panic!("timed out after {seconds} s waiting for {what}");
+        }
+        sleep_ms(20).await;
+    }
+}
+
+/// Mounts a model page with the shipped weights and waits until the models are loaded
+/// (the `backend` badge shows).
+pub async fn mount_model_page(url: &str, page_testid: &str) -> Mounted {
+    provide_shipped_weights();
+    let app = mount_app_at(url, page_testid).await;
+    wait_until("the models to load", 60.0, || find("backend").is_some()).await;
+    app
+}
+
+/// The number of pixels brighter than half in a canvas (ink, for a white-on-black digit).
+pub fn ink_pixels(testid: &str) -> usize {
+    let (_, _, px) = canvas_pixels(testid);
+    px.chunks(4).filter(|p| p[0] > 127).count()
+}
+
+/// A canvas's grey levels in `[0, 1]` (the red channel).
+pub fn canvas_grey(testid: &str) -> Vec<f32> {
+    let (_, _, px) = canvas_pixels(testid);
+    px.chunks(4).map(|p| f32::from(p[0]) / 255.0).collect()
+}

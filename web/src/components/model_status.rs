@@ -1,0 +1,72 @@
+//! The line at the top of every model page: loading, the error when the models cannot be
+//! had, or which backend runs them (and a switch).
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use crate::ml::{Backend, MlContext, Models};
+
+/// What [`crate::ml::use_models`] gives a page.
+pub type ModelsResource = LocalResource<Result<Rc<Models>, String>>;
+
+/// "Loading…", an error (`role="alert"`), or the backend (`data-testid="backend"`: `webgpu`
+/// or `cpu`) with a switch between the backends this browser has.
+#[component]
+pub fn ModelStatus(models: ModelsResource) -> impl IntoView {
+    let ctx = use_context::<MlContext>().unwrap_or_default();
+    let state = move || {
+        models
+            .get()
+            .map(|loaded| loaded.map(|m| (m.backend, m.manifests.contains_key("ae2"))))
+    };
+    view! {
+        <div class="model-status" data-testid="model-status">
+            {move || match state() {
+                None => view! { <span class="notice">"Loading the trained models (about 1.5 MB, once)…"</span> }.into_any(),
+                Some(Err(e)) => view! {
+                    <span class="error" role="alert">{format!("The models could not be loaded: {e}")}</span>
+                }.into_any(),
+                Some(Ok((backend, _))) => view! {
+                    <span>
+                        "Running on "
+                        <b data-testid="backend">{backend.name()}</b>
+                        {move || {
+                            ctx.gpu_note
+                                .get()
+                                .map(|n| view! { <span class="muted">{format!(" ({n})")}</span> })
+                        }}
+                    </span>
+                    <BackendSwitch />
+                }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Buttons to move the models to the other backend, when the browser offers one.
+#[component]
+fn BackendSwitch() -> impl IntoView {
+    let ctx = use_context::<MlContext>().unwrap_or_default();
+    let available = move || ctx.available.get();
+    view! {
+        {move || {
+            let current = ctx.backend.get();
+            available()
+                .into_iter()
+                .filter(move |b| *b != current)
+                .map(|b: Backend| {
+                    view! {
+                        <button
+                            class="backend-switch"
+                            data-testid=format!("backend-{}", b.name())
+                            on:click=move |_| ctx.backend.set(b)
+                        >
+                            {format!("Use {}", b.name())}
+                        </button>
+                    }
+                })
+                .collect_view()
+        }}
+    }
+}

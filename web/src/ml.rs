@@ -1,0 +1,505 @@
+//! The trained models in the page: fetched and loaded once, lazily, on the first visit to a
+//! page that needs them (the convolution pages never wait for them), and shared by every
+//! model page.
+//!
+//! - [`MlContext`] (provided by the app shell) holds the chosen [`Backend`] and a
+//!   generation counter; [`use_models`] gives a page the models of the current backend as a
+//!   `LocalResource`, so a page re-renders when they arrive or the backend changes.
+//! - [`Models`] wraps the Burn models with async, sliced inference on plain `Vec<f32>`s:
+//!   batches are cut into [`CHUNK`]-image pieces with a yield to the browser between them,
+//!   so a 400-image manifold never freezes the page. Results are read back with
+//!   `into_data_async`, which WebGPU needs.
+//! - The weights come from `weights/NAME.json` + `NAME.bpk` beside the page (Trunk copies the
+//!   repository's `weights/` into `dist/`), or from bytes given to [`provide_weight_files`]
+//!   (the browser tests, whose server has no `weights/`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use convlab_model::latent::Projection;
+use convlab_model::weights::{WeightsManifest, parse_manifest};
+use convlab_model::{
+    Autoencoder, IMAGE_PIXELS, LeNet5, Vae, VaeConfig, load_autoencoder, load_lenet, load_vae,
+    synthetic_digit,
+};
+use futures::FutureExt;
+use futures::future::{LocalBoxFuture, Shared};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Images per piece of a sliced batch: small enough that one piece takes a few
+/// milliseconds on the CPU backend, large enough to keep the per-call overhead low.
+pub const CHUNK: usize = 32;
+
+/// Synthetic reference digits per class on the latent maps (300 in all).
+pub const REFERENCE_PER_CLASS: usize = 30;
+
+/// Where tensors live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The browser's WebGPU device.
+    WebGpu,
+    /// Burn's `flex` CPU backend, in wasm.
+    Cpu,
+}
+
+impl Backend {
+    /// `webgpu` or `cpu`, as the page shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::WebGpu => "webgpu",
+            Backend::Cpu => "cpu",
+        }
+    }
+}
+
+/// The VAEs a page can pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VaeChoice {
+    /// Latent size 2: the map is the latent space itself.
+    Vae2,
+    /// Latent size 16: sharper digits, shown on a map through a 2-D projection.
+    Vae16,
+    /// Latent size 2 with freshly initialised weights (seeded): "random before training".
+    Untrained2,
+}
+
+impl VaeChoice {
+    /// Name in URLs.
+    pub fn slug(self) -> &'static str {
+        match self {
+            VaeChoice::Vae2 => "vae2",
+            VaeChoice::Vae16 => "vae16",
+            VaeChoice::Untrained2 => "untrained",
+        }
+    }
+
+    /// The choice with this slug; unknown slugs give VAE-2.
+    pub fn from_slug(slug: &str) -> Self {
+        match slug {
+            "vae16" => VaeChoice::Vae16,
+            "untrained" => VaeChoice::Untrained2,
+            _ => VaeChoice::Vae2,
+        }
+    }
+}
+
+/// The encoder's answer for one image: `N(μ, σ²)` per latent dimension.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Posterior {
+    pub mu: Vec<f32>,
+    pub log_var: Vec<f32>,
+}
+
+impl Posterior {
+    /// σ per dimension.
+    pub fn sigma(&self) -> Vec<f32> {
+        self.log_var.iter().map(|lv| (0.5 * lv).exp()).collect()
+    }
+}
+
+/// Synthetic digits encoded by one VAE: the scatter of a latent map.
+#[derive(Debug)]
+pub struct ReferenceSet {
+    /// 784 values per digit.
+    pub images: Vec<Vec<f32>>,
+    pub labels: Vec<u8>,
+    pub posteriors: Vec<Posterior>,
+    /// From the latent space to the plane (the identity for a 2-D latent space).
+    pub projection: Projection,
+}
+
+impl ReferenceSet {
+    /// The plane coordinates of every digit's μ.
+    pub fn points(&self) -> Vec<[f32; 2]> {
+        self.posteriors
+            .iter()
+            .map(|p| self.projection.project(&p.mu))
+            .collect()
+    }
+}
+
+/// The shipped files of one model.
+#[derive(Clone, Debug)]
+pub struct WeightFiles {
+    pub json: String,
+    pub bpk: Vec<u8>,
+}
+
+/// What the model pages share.
+#[derive(Debug)]
+pub struct Models {
+    pub backend: Backend,
+    device: Device,
+    vae2: Vae,
+    vae16: Vae,
+    untrained2: Vae,
+    lenet: LeNet5,
+    ae2: Option<Autoencoder>,
+    /// The manifests of the shipped weights, by name, for the figures a page shows.
+    pub manifests: HashMap<String, WeightsManifest>,
+    references: RefCell<HashMap<VaeChoice, Rc<ReferenceSet>>>,
+}
+
+type Loaded = Result<Rc<Models>, String>;
+
+thread_local! {
+    static EMBEDDED: RefCell<Option<HashMap<String, WeightFiles>>> = const { RefCell::new(None) };
+    static LOADED: RefCell<HashMap<&'static str, Shared<LocalBoxFuture<'static, Loaded>>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// Makes the loader use these files (by NAME: `vae2`, `vae16`, `lenet5`, `ae2`) instead of
+/// fetching them, and forgets models loaded from other files. For the browser tests, whose
+/// server has no `weights/` to fetch.
+pub fn provide_weight_files(files: HashMap<String, WeightFiles>) {
+    let same = EMBEDDED.with(|e| {
+        e.borrow().as_ref().is_some_and(|old| {
+            old.len() == files.len()
+                && old.iter().all(|(k, v)| {
+                    files
+                        .get(k)
+                        .is_some_and(|f| f.json == v.json && f.bpk == v.bpk)
+                })
+        })
+    });
+    if !same {
+        LOADED.with(|l| l.borrow_mut().clear());
+        EMBEDDED.with(|e| *e.borrow_mut() = Some(files));
+    }
+}
+
+/// The app-wide model state, provided by the shell.
+#[derive(Clone, Copy)]
+pub struct MlContext {
+    /// The backend pages use.
+    pub backend: RwSignal<Backend>,
+    /// The backends this browser has (the CPU always).
+    pub available: RwSignal<Vec<Backend>>,
+    /// Why the GPU is not in use, when it is not (no adapter, lost device, ...).
+    pub gpu_note: RwSignal<Option<String>>,
+}
+
+impl MlContext {
+    /// Starts on the CPU.
+    pub fn new() -> Self {
+        Self {
+            backend: RwSignal::new(Backend::Cpu),
+            available: RwSignal::new(vec![Backend::Cpu]),
+            gpu_note: RwSignal::new(None),
+        }
+    }
+}
+
+impl Default for MlContext {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The models on the context's backend, loading them on first use.
+pub fn use_models() -> LocalResource<Loaded> {
+    let ctx = use_context::<MlContext>().unwrap_or_default();
+    LocalResource::new(move || models(ctx.backend.get()))
+}
+
+/// The models on `backend`, loaded once per backend and shared.
+pub fn models(backend: Backend) -> Shared<LocalBoxFuture<'static, Loaded>> {
+    LOADED.with(|cell| {
+        cell.borrow_mut()
+            .entry(backend.name())
+            .or_insert_with(|| load(backend).boxed_local().shared())
+            .clone()
+    })
+}
+
+async fn load(backend: Backend) -> Loaded {
+    let device = match backend {
+        Backend::Cpu => Device::flex(),
+        Backend::WebGpu => return Err("this build has no WebGPU backend".to_string()),
+    };
+    let vae2_files = weight_files("vae2").await?;
+    let vae16_files = weight_files("vae16").await?;
+    let lenet_files = weight_files("lenet5").await?;
+    // AE-2 is optional: the pages say so when it is absent.
+    let ae2_files = weight_files("ae2").await.ok();
+
+    let vae2 = load_vae(&vae2_files.json, &vae2_files.bpk, &device).map_err(|e| e.to_string())?;
+    let vae16 =
+        load_vae(&vae16_files.json, &vae16_files.bpk, &device).map_err(|e| e.to_string())?;
+    let lenet =
+        load_lenet(&lenet_files.json, &lenet_files.bpk, &device).map_err(|e| e.to_string())?;
+    let ae2 = match &ae2_files {
+        Some(f) => Some(load_autoencoder(&f.json, &f.bpk, &device).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    // "Before training": the same architecture, seeded, so the picture is the same each time.
+    device.seed(2024);
+    let untrained2 = VaeConfig::new().with_latent_dim(2).init(&device);
+
+    let mut manifests = HashMap::new();
+    for (name, files) in [
+        ("vae2", Some(&vae2_files)),
+        ("vae16", Some(&vae16_files)),
+        ("lenet5", Some(&lenet_files)),
+        ("ae2", ae2_files.as_ref()),
+    ] {
+        if let Some(Ok(m)) = files.map(|f| parse_manifest(&f.json)) {
+            manifests.insert(name.to_string(), m);
+        }
+    }
+    Ok(Rc::new(Models {
+        backend,
+        device,
+        vae2,
+        vae16,
+        untrained2,
+        lenet,
+        ae2,
+        manifests,
+        references: RefCell::new(HashMap::new()),
+    }))
+}
+
+async fn weight_files(name: &str) -> Result<WeightFiles, String> {
+    if let Some(files) = EMBEDDED.with(|e| e.borrow().as_ref().map(|m| m.get(name).cloned())) {
+        return files.ok_or_else(|| format!("no weights named {name}"));
+    }
+    let json = fetch_bytes(&format!("weights/{name}.json")).await?;
+    let json = String::from_utf8(json).map_err(|_| format!("weights/{name}.json is not text"))?;
+    let bpk = fetch_bytes(&format!("weights/{name}.bpk")).await?;
+    Ok(WeightFiles { json, bpk })
+}
+
+/// GETs `url` (relative to the page) and returns the body.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("could not fetch {url}: {}", js_message(&e)))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| format!("fetching {url} gave no response"))?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let buffer = response
+        .array_buffer()
+        .map_err(|e| format!("{url}: {}", js_message(&e)))?;
+    let buffer = JsFuture::from(buffer)
+        .await
+        .map_err(|e| format!("{url}: {}", js_message(&e)))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+fn js_message(value: &wasm_bindgen::JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Lets the browser run (paint, handle input) before the next slice of work.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        } else {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+impl Models {
+    fn vae(&self, which: VaeChoice) -> &Vae {
+        match which {
+            VaeChoice::Vae2 => &self.vae2,
+            VaeChoice::Vae16 => &self.vae16,
+            VaeChoice::Untrained2 => &self.untrained2,
+        }
+    }
+
+    /// Latent size of a VAE.
+    pub fn latent_dim(&self, which: VaeChoice) -> usize {
+        self.vae(which).latent_dim()
+    }
+
+    /// Whether the AE-2 weights were shipped.
+    pub fn has_autoencoder(&self) -> bool {
+        self.ae2.is_some()
+    }
+
+    fn images(&self, images: &[Vec<f32>]) -> Result<Tensor<4>, String> {
+        if let Some(bad) = images.iter().find(|i| i.len() != IMAGE_PIXELS) {
+            return Err(format!(
+                "an image has {} values; a 28×28 digit has {IMAGE_PIXELS}",
+                bad.len()
+            ));
+        }
+        let flat: Vec<f32> = images.iter().flatten().copied().collect();
+        Ok(Tensor::from_data(
+            TensorData::new(flat, [images.len(), 1, 28, 28]),
+            &self.device,
+        ))
+    }
+
+    fn codes(&self, codes: &[Vec<f32>], dim: usize) -> Result<Tensor<2>, String> {
+        if let Some(bad) = codes.iter().find(|c| c.len() != dim) {
+            return Err(format!(
+                "a latent code has {} values; this model's has {dim}",
+                bad.len()
+            ));
+        }
+        let flat: Vec<f32> = codes.iter().flatten().copied().collect();
+        Ok(Tensor::from_data(
+            TensorData::new(flat, [codes.len(), dim]),
+            &self.device,
+        ))
+    }
+
+    /// The posterior of each image under a VAE.
+    pub async fn encode(
+        &self,
+        which: VaeChoice,
+        images: &[Vec<f32>],
+    ) -> Result<Vec<Posterior>, String> {
+        let dim = self.latent_dim(which);
+        let mut out = Vec::with_capacity(images.len());
+        for (i, chunk) in images.chunks(CHUNK).enumerate() {
+            if i > 0 {
+                yield_now().await;
+            }
+            let latent = self.vae(which).encode(self.images(chunk)?);
+            let mu = read(latent.mu).await?;
+            let log_var = read(latent.log_var).await?;
+            out.extend(
+                mu.chunks(dim)
+                    .zip(log_var.chunks(dim))
+                    .map(|(m, l)| Posterior {
+                        mu: m.to_vec(),
+                        log_var: l.to_vec(),
+                    }),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Each latent code decoded to a 784-value image in `[0, 1]`.
+    pub async fn decode(
+        &self,
+        which: VaeChoice,
+        codes: &[Vec<f32>],
+    ) -> Result<Vec<Vec<f32>>, String> {
+        let dim = self.latent_dim(which);
+        let mut out = Vec::with_capacity(codes.len());
+        for (i, chunk) in codes.chunks(CHUNK).enumerate() {
+            if i > 0 {
+                yield_now().await;
+            }
+            let images = read(self.vae(which).decode(self.codes(chunk, dim)?)).await?;
+            out.extend(images.chunks(IMAGE_PIXELS).map(<[f32]>::to_vec));
+        }
+        Ok(out)
+    }
+
+    /// LeNet-5's class probabilities for each image.
+    pub async fn classify(&self, images: &[Vec<f32>]) -> Result<Vec<[f32; 10]>, String> {
+        let mut out = Vec::with_capacity(images.len());
+        for (i, chunk) in images.chunks(CHUNK).enumerate() {
+            if i > 0 {
+                yield_now().await;
+            }
+            let probs = read(self.lenet.predict(self.images(chunk)?)).await?;
+            out.extend(probs.chunks(10).map(|p| {
+                let mut row = [0.0; 10];
+                row.copy_from_slice(p);
+                row
+            }));
+        }
+        Ok(out)
+    }
+
+    /// The plain autoencoder's code and reconstruction of each image, when AE-2 is shipped.
+    pub async fn autoencode(
+        &self,
+        images: &[Vec<f32>],
+    ) -> Result<Option<Vec<(Vec<f32>, Vec<f32>)>>, String> {
+        let Some(ae) = &self.ae2 else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(images.len());
+        for chunk in images.chunks(CHUNK) {
+            let z = ae.encode(self.images(chunk)?);
+            let recon = read(ae.decode(z.clone())).await?;
+            let z = read(z).await?;
+            let dim = ae.latent_dim();
+            out.extend(
+                z.chunks(dim)
+                    .zip(recon.chunks(IMAGE_PIXELS))
+                    .map(|(z, r)| (z.to_vec(), r.to_vec())),
+            );
+            yield_now().await;
+        }
+        Ok(Some(out))
+    }
+
+    /// [`REFERENCE_PER_CLASS`] synthetic digits of each class encoded by `which`, computed
+    /// once per model and kept.
+    pub async fn references(&self, which: VaeChoice) -> Result<Rc<ReferenceSet>, String> {
+        if let Some(set) = self.references.borrow().get(&which) {
+            return Ok(set.clone());
+        }
+        let mut images = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..REFERENCE_PER_CLASS * 10 {
+            let digit = (i % 10) as u8;
+            images.push(synthetic_digit(digit, 10_000 + i as u64).map_err(|e| e.to_string())?);
+            labels.push(digit);
+        }
+        let posteriors = self.encode(which, &images).await?;
+        let mus: Vec<Vec<f32>> = posteriors.iter().map(|p| p.mu.clone()).collect();
+        let projection = Projection::fit(&mus, self.latent_dim(which));
+        let set = Rc::new(ReferenceSet {
+            images,
+            labels,
+            posteriors,
+            projection,
+        });
+        self.references.borrow_mut().insert(which, set.clone());
+        Ok(set)
+    }
+}
+
+/// A float tensor's values, read back asynchronously (as WebGPU requires).
+async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| format!("reading a result from the device failed: {e:?}"))?;
+    let values: Vec<f32> = data
+        .try_into_vec::<f32>()
+        .map_err(|e| format!("a result had an unexpected type: {e:?}"))?;
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err("the model produced a non-finite value".to_string());
+    }
+    Ok(values)
+}
+
+/// The index and value of the largest probability.
+pub fn top_class(probs: &[f32; 10]) -> (usize, f32) {
+    probs.iter().copied().enumerate().fold(
+        (0, f32::MIN),
+        |best, (i, p)| if p > best.1 { (i, p) } else { best },
+    )
+}
+
+/// The example `digit` (see [`convlab_model::example_digit`]), or a blank image for a digit
+/// above 9.
+pub fn example_digit(digit: u8) -> Vec<f32> {
+    convlab_model::example_digit(digit).unwrap_or_else(|_| vec![0.0; IMAGE_PIXELS])
+}
