@@ -30,9 +30,12 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::storage;
+
 /// Images per piece of a sliced batch: small enough that one piece takes a few
-/// milliseconds on the CPU backend, large enough to keep the per-call overhead low.
-pub const CHUNK: usize = 32;
+/// milliseconds on the CPU backend (8 decodes ≈ 90 MFLOP), large enough to keep the
+/// per-call overhead low.
+pub const CHUNK: usize = 8;
 
 /// Synthetic reference digits per class on the latent maps (300 in all).
 pub const REFERENCE_PER_CLASS: usize = 30;
@@ -183,15 +186,63 @@ pub struct MlContext {
     pub gpu_note: RwSignal<Option<String>>,
 }
 
+/// Where the user's choice of backend is kept between visits.
+const BACKEND_KEY: &str = "convlab.backend";
+
 impl MlContext {
-    /// Starts on the CPU.
+    /// Starts on WebGPU when this build has it and the browser offers `navigator.gpu`
+    /// (unless the user chose the CPU before), on the CPU otherwise. Nothing is initialised
+    /// here: the device comes up when the first model page asks for the models.
     pub fn new() -> Self {
+        let mut available = vec![Backend::Cpu];
+        if webgpu_offered() {
+            available.insert(0, Backend::WebGpu);
+        }
+        let preferred = match storage::load(BACKEND_KEY).as_deref() {
+            Some("cpu") => Backend::Cpu,
+            _ => available[0],
+        };
+        let backend = if available.contains(&preferred) {
+            preferred
+        } else {
+            Backend::Cpu
+        };
+        let gpu_note = (!available.contains(&Backend::WebGpu)).then(|| {
+            if cfg!(feature = "webgpu") {
+                "this browser offers no WebGPU".to_string()
+            } else {
+                "this build has no WebGPU".to_string()
+            }
+        });
         Self {
-            backend: RwSignal::new(Backend::Cpu),
-            available: RwSignal::new(vec![Backend::Cpu]),
-            gpu_note: RwSignal::new(None),
+            backend: RwSignal::new(backend),
+            available: RwSignal::new(available),
+            gpu_note: RwSignal::new(gpu_note),
         }
     }
+
+    /// Moves the pages to `backend` and remembers the choice.
+    pub fn choose(&self, backend: Backend) {
+        storage::save(BACKEND_KEY, backend.name());
+        self.backend.set(backend);
+    }
+
+    /// The GPU failed (no adapter, a lost device): go on on the CPU and say why. Drawings and
+    /// settings live in the pages' signals and the URL, so nothing is lost.
+    fn fall_back(&self, why: String) {
+        self.gpu_note.set(Some(why));
+        self.available.set(vec![Backend::Cpu]);
+        self.backend.set(Backend::Cpu);
+    }
+}
+
+/// Whether this build has WebGPU and the browser exposes `navigator.gpu`.
+fn webgpu_offered() -> bool {
+    cfg!(feature = "webgpu")
+        && web_sys::window().is_some_and(|w| {
+            js_sys::Reflect::get(&w.navigator(), &"gpu".into())
+                .is_ok_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+        })
 }
 
 impl Default for MlContext {
@@ -200,10 +251,22 @@ impl Default for MlContext {
     }
 }
 
-/// The models on the context's backend, loading them on first use.
+/// The models on the context's backend, loading them on first use. When the GPU cannot be
+/// had, the context falls back to the CPU and the resource loads again there.
 pub fn use_models() -> LocalResource<Loaded> {
     let ctx = use_context::<MlContext>().unwrap_or_default();
-    LocalResource::new(move || models(ctx.backend.get()))
+    gpu::on_lost(move |why| ctx.fall_back(format!("{why}; the CPU runs the models now")));
+    LocalResource::new(move || {
+        let backend = ctx.backend.get();
+        let loading = models(backend);
+        async move {
+            let loaded = loading.await;
+            if let (Backend::WebGpu, Err(why)) = (backend, &loaded) {
+                ctx.fall_back(format!("WebGPU failed, so the CPU runs the models: {why}"));
+            }
+            loaded
+        }
+    })
 }
 
 /// The models on `backend`, loaded once per backend and shared.
@@ -219,7 +282,7 @@ pub fn models(backend: Backend) -> Shared<LocalBoxFuture<'static, Loaded>> {
 async fn load(backend: Backend) -> Loaded {
     let device = match backend {
         Backend::Cpu => Device::flex(),
-        Backend::WebGpu => return Err("this build has no WebGPU backend".to_string()),
+        Backend::WebGpu => gpu::device().await?,
     };
     let vae2_files = weight_files("vae2").await?;
     let vae16_files = weight_files("vae16").await?;
@@ -272,6 +335,94 @@ async fn weight_files(name: &str) -> Result<WeightFiles, String> {
     let json = String::from_utf8(json).map_err(|_| format!("weights/{name}.json is not text"))?;
     let bpk = fetch_bytes(&format!("weights/{name}.bpk")).await?;
     Ok(WeightFiles { json, bpk })
+}
+
+/// The browser's WebGPU device, initialised once per page: a second initialisation of the
+/// same runtime fails ("Service already created"), so every load shares this one.
+#[cfg(feature = "webgpu")]
+pub mod gpu {
+    use std::cell::RefCell;
+
+    use burn::tensor::Device;
+    use burn::tensor::wgpu::{WgpuBackend, WgpuSetup};
+    use futures::FutureExt;
+    use futures::future::{LocalBoxFuture, Shared};
+
+    type Init = Shared<LocalBoxFuture<'static, Result<Device, String>>>;
+    type Hook = Box<dyn Fn(String)>;
+
+    thread_local! {
+        static DEVICE: RefCell<Option<Init>> = const { RefCell::new(None) };
+        static SETUP: RefCell<Option<WgpuSetup>> = const { RefCell::new(None) };
+        static LOST: RefCell<Option<String>> = const { RefCell::new(None) };
+        static ON_LOST: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f` with the reason when the device is lost (replacing an earlier hook).
+    pub fn on_lost(f: impl Fn(String) + 'static) {
+        ON_LOST.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+    }
+
+    /// The device, initialising it on first use.
+    pub async fn device() -> Result<Device, String> {
+        if let Some(why) = lost() {
+            return Err(why);
+        }
+        let init = DEVICE.with(|d| {
+            d.borrow_mut()
+                .get_or_insert_with(|| init().boxed_local().shared())
+                .clone()
+        });
+        init.await
+    }
+
+    async fn init() -> Result<Device, String> {
+        let (device, setup) = Device::wgpu_options()
+            .graphics_api(WgpuBackend::WebGpu)
+            .init_with_setup_async()
+            .await
+            .map_err(|e| format!("no WebGPU device: {e}"))?;
+        // The browser is single-threaded: the callback runs on the page's thread, where the
+        // hook lives.
+        setup.device.set_device_lost_callback(|reason, message| {
+            let why = format!("the GPU device was lost ({reason:?}: {message})");
+            LOST.with(|l| *l.borrow_mut() = Some(why.clone()));
+            ON_LOST.with(|h| {
+                if let Some(hook) = h.borrow().as_ref() {
+                    hook(why);
+                }
+            });
+        });
+        SETUP.with(|s| *s.borrow_mut() = Some(setup));
+        Ok(device)
+    }
+
+    /// Why the device is gone, once it is.
+    pub fn lost() -> Option<String> {
+        LOST.with(|l| l.borrow().clone())
+    }
+
+    /// Destroys the device, as a driver reset or a GPU taken away would (for tests).
+    pub fn destroy() {
+        SETUP.with(|s| {
+            if let Some(setup) = s.borrow().as_ref() {
+                setup.device.destroy();
+            }
+        });
+    }
+}
+
+#[cfg(not(feature = "webgpu"))]
+mod gpu {
+    pub async fn device() -> Result<burn::tensor::Device, String> {
+        Err("this build has no WebGPU".to_string())
+    }
+
+    pub fn lost() -> Option<String> {
+        None
+    }
+
+    pub fn on_lost(_: impl Fn(String) + 'static) {}
 }
 
 /// GETs `url` (relative to the page) and returns the body.
@@ -334,7 +485,16 @@ impl Models {
         self.ae2.is_some()
     }
 
+    /// An error instead of work on a device that is gone.
+    fn check_device(&self) -> Result<(), String> {
+        match (self.backend, gpu::lost()) {
+            (Backend::WebGpu, Some(why)) => Err(why),
+            _ => Ok(()),
+        }
+    }
+
     fn images(&self, images: &[Vec<f32>]) -> Result<Tensor<4>, String> {
+        self.check_device()?;
         if let Some(bad) = images.iter().find(|i| i.len() != IMAGE_PIXELS) {
             return Err(format!(
                 "an image has {} values; a 28×28 digit has {IMAGE_PIXELS}",
@@ -349,6 +509,7 @@ impl Models {
     }
 
     fn codes(&self, codes: &[Vec<f32>], dim: usize) -> Result<Tensor<2>, String> {
+        self.check_device()?;
         if let Some(bad) = codes.iter().find(|c| c.len() != dim) {
             return Err(format!(
                 "a latent code has {} values; this model's has {dim}",
@@ -457,6 +618,9 @@ impl Models {
         let mut images = Vec::new();
         let mut labels = Vec::new();
         for i in 0..REFERENCE_PER_CLASS * 10 {
+            if i % CHUNK == CHUNK - 1 {
+                yield_now().await;
+            }
             let digit = (i % 10) as u8;
             images.push(synthetic_digit(digit, 10_000 + i as u64).map_err(|e| e.to_string())?);
             labels.push(digit);

@@ -60,7 +60,7 @@ fn BackendSwitch() -> impl IntoView {
                         <button
                             class="backend-switch"
                             data-testid=format!("backend-{}", b.name())
-                            on:click=move |_| ctx.backend.set(b)
+                            on:click=move |_| ctx.choose(b)
                         >
                             {format!("Use {}", b.name())}
                         </button>

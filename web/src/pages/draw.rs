@@ -24,6 +24,8 @@ const SAMPLES: usize = 6;
 /// Everything the models say about one drawing.
 #[derive(Clone, Debug)]
 struct Analysis {
+    /// The 28×28 digit analysed: a result for an earlier drawing is not shown as current.
+    input: Vec<f32>,
     posterior: Posterior,
     reconstruction: Vec<f32>,
     samples: Vec<Vec<f32>>,
@@ -68,7 +70,15 @@ pub fn DrawPage() -> impl IntoView {
             Some(analyse(&models, digit).await)
         }
     });
-    let result = move || analysis.get().flatten().and_then(Result::ok);
+    // Only the answer for the drawing as it is now (not the last stroke's, while the new
+    // one is being computed).
+    let result = move || {
+        analysis
+            .get()
+            .flatten()
+            .and_then(Result::ok)
+            .filter(|a| digit.with(|d| d.as_ref() == Some(&a.input)))
+    };
     let error = move || analysis.get().flatten().and_then(Result::err);
 
     let references = LocalResource::new(move || {
@@ -210,7 +220,7 @@ pub fn DrawPage() -> impl IntoView {
 
 /// Encode, reconstruct, sample, classify.
 async fn analyse(models: &crate::ml::Models, digit: Vec<f32>) -> Result<Analysis, String> {
-    let images = vec![digit];
+    let mut images = vec![digit];
     let posterior = models
         .encode(VaeChoice::Vae2, &images)
         .await?
@@ -246,6 +256,7 @@ async fn analyse(models: &crate::ml::Models, digit: Vec<f32>) -> Result<Analysis
         .unwrap_or_default();
     let ae = models.autoencode(&images).await?.and_then(|mut v| v.pop());
     Ok(Analysis {
+        input: images.swap_remove(0),
         posterior,
         reconstruction,
         samples: decoded,

@@ -263,9 +263,22 @@ pub async fn wait_until(what: &str, seconds: f64, ready: impl Fn() -> bool) {
     }
 }
 
-/// Mounts a model page with the shipped weights and waits until the models are loaded
-/// (the `backend` badge shows).
+/// Mounts a model page with the shipped weights on the CPU backend and waits until the
+/// models are loaded (the `backend` badge shows).
 pub async fn mount_model_page(url: &str, page_testid: &str) -> Mounted {
+    mount_model_page_on(url, page_testid, "cpu").await
+}
+
+/// [`mount_model_page`] with the user's backend choice (`webgpu` or `cpu`) stored first, as
+/// the backend switch stores it.
+pub async fn mount_model_page_on(url: &str, page_testid: &str, backend: &str) -> Mounted {
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .set_item("convlab.backend", backend)
+        .unwrap();
     provide_shipped_weights();
     let app = mount_app_at(url, page_testid).await;
     wait_until("the models to load", 60.0, || find("backend").is_some()).await;
