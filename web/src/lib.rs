@@ -9,6 +9,7 @@
 pub mod app;
 pub mod components;
 pub mod ml;
+pub mod mnist_store;
 pub mod pages;
 pub mod storage;
 pub mod url_state;

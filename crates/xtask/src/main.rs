@@ -2,6 +2,7 @@
 //! Standard library only, so it builds in seconds on a fresh machine.
 
 mod ctx;
+mod mnist_files;
 mod steps;
 mod tools;
 
@@ -18,8 +19,13 @@ Commands:
         trunk 0.21.14, wasm-bindgen-cli (= Cargo.lock's wasm-bindgen), wasm-opt 132 (npm
         binaryen, in $CONVLAB_TOOLS_DIR or ~/.cache/convlab), chromium + chromedriver (apt).
         A cold install takes 20-30 minutes, mostly building trunk and wasm-bindgen-cli.
-  serve [--release] [-- <trunk args>]
+  serve [--release] [--mnist-dir DIR] [-- <trunk args>]
         Set up (without Chromium), then `trunk serve` at http://127.0.0.1:8080.
+        --mnist-dir DIR (or MNIST_DIR=DIR): DIR holds the four MNIST files
+        (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,
+        t10k-labels-idx1-ubyte.gz); they are served to the app at /mnist/<name> and the
+        pages load them without any dragging, e.g.
+        `MNIST_DIR=../shared/data/mnist cargo xtask serve`.
   test [--quick] [--skip-browser] [--skip-release]
         Set up, then run the CI steps, cheapest first, stopping at the first failure:
           fmt check, clippy (native), clippy (wasm32), native tests,

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::ctx::{Ctx, Result, TestCounts, display, fmt_bytes, fmt_duration};
+use crate::mnist_files;
 use crate::tools::{self, Installed, Needs};
 
 // ---------------------------------------------------------------------------------------------
@@ -25,19 +26,40 @@ pub fn setup(ctx: &Ctx, args: &[String]) -> Result {
     Ok(())
 }
 
-/// `cargo xtask serve [--release] [-- trunk args]`
+/// `cargo xtask serve [--release] [--mnist-dir DIR] [-- trunk args]`; `MNIST_DIR` stands in
+/// for `--mnist-dir`.
 pub fn serve(ctx: &Ctx, args: &[String]) -> Result {
     let (ours, extra) = match args.iter().position(|a| a == "--") {
         Some(i) => (&args[..i], &args[i + 1..]),
         None => (args, &[][..]),
     };
     let mut release = false;
-    for arg in ours {
+    let mut mnist_dir = None;
+    let mut ours = ours.iter();
+    while let Some(arg) = ours.next() {
         match arg.as_str() {
             "--release" => release = true,
-            other => return Err(unknown_flag("serve", other)),
+            "--mnist-dir" => {
+                let dir = ours
+                    .next()
+                    .ok_or("`--mnist-dir` needs a folder: `--mnist-dir ../shared/data/mnist`")?;
+                mnist_dir = Some(std::path::PathBuf::from(dir));
+            }
+            other => match other.strip_prefix("--mnist-dir=") {
+                Some(dir) => mnist_dir = Some(std::path::PathBuf::from(dir)),
+                None => return Err(unknown_flag("serve", other)),
+            },
         }
     }
+    let mnist_dir = mnist_dir.or_else(|| {
+        std::env::var_os("MNIST_DIR")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    });
+    // Checked before the (possibly long) setup, so a typo fails at once.
+    let mnist_dir = mnist_dir
+        .map(|dir| mnist_files::check_dir(&dir))
+        .transpose()?;
     tools::setup(
         ctx,
         Needs {
@@ -54,7 +76,28 @@ pub fn serve(ctx: &Ctx, args: &[String]) -> Result {
     println!(
         "trunk serve: http://127.0.0.1:8080 unless the trunk args say otherwise (Ctrl-C stops)"
     );
-    exec(cmd)
+    let Some(dir) = mnist_dir else {
+        return exec(cmd);
+    };
+    // The files come from a small server of ours, behind trunk's proxy at /mnist/.
+    let addr = mnist_files::spawn(dir.clone())?;
+    cmd.arg("--proxy-backend")
+        .arg(format!("http://{addr}{}", mnist_files::URL_PREFIX));
+    println!(
+        "MNIST: serving the four files of {} at {}/<name> (the app loads them itself)",
+        dir.display(),
+        mnist_files::URL_PREFIX
+    );
+    println!("$ {}", display(&cmd));
+    // A child, not exec: this process keeps serving the files while trunk runs.
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{}`: {e}", display(&cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`trunk serve` exited with {status}"))
+    }
 }
 
 /// Replaces xtask with `cmd` (Unix), so Ctrl-C and the exit status belong to it directly.

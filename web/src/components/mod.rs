@@ -8,6 +8,7 @@ pub mod drawing_pad;
 pub mod image_source;
 pub mod math;
 pub mod matrix;
+pub mod mnist_loader;
 pub mod model_status;
 pub mod player;
 pub mod plot;

@@ -1,21 +1,57 @@
 //! `/latent-map`: the latent space of a VAE as a scatter of encoded digits coloured by
 //! class; a click or hover decodes that point; the decoded manifold at the prior's quantiles;
 //! trained against untrained weights (the lecture's "random before, structured after"); the
-//! latent-16 VAE through a 2-D projection.
+//! latent-16 VAE through a 2-D projection. The dots are synthetic digits, or the first
+//! [`MNIST_POINTS`] images of the real MNIST test set once it has been loaded (`data=mnist`).
 
-use convlab_model::latent::manifold_grid;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use convlab_model::MnistDataset;
+use convlab_model::latent::{Projection, manifold_grid};
 use leptos::prelude::*;
 
 use crate::components::canvas::ImageCanvas;
 use crate::components::controls::{NumberField, SelectField};
 use crate::components::digit::{DigitCanvas, tile};
+use crate::components::mnist_loader::MnistLoader;
 use crate::components::model_status::ModelStatus;
 use crate::components::scatter::{LatentScatter, Mark};
-use crate::ml::{REFERENCE_PER_CLASS, VaeChoice, use_models};
+use crate::ml::{Backend, Models, REFERENCE_PER_CLASS, ReferenceSet, VaeChoice, use_models};
+use crate::mnist_store::{thousands, use_mnist};
 use crate::url_state::use_query_state;
 
 /// Largest manifold side (30 × 30 = 900 decodes).
 const MAX_GRID: usize = 30;
+
+/// MNIST test images on the map: the first ones, in the file's order.
+pub const MNIST_POINTS: usize = 1_000;
+
+/// MNIST scatters already encoded on this page: (model, backend, test set, scatter).
+type MnistCache = Rc<RefCell<Vec<(VaeChoice, Backend, Arc<MnistDataset>, Rc<ReferenceSet>)>>>;
+
+/// The first [`MNIST_POINTS`] images of `set` encoded by `which`, with their true labels.
+async fn mnist_reference(
+    models: &Models,
+    which: VaeChoice,
+    set: &MnistDataset,
+) -> Result<ReferenceSet, String> {
+    let n = set.len().min(MNIST_POINTS);
+    let images: Vec<Vec<f32>> = (0..n)
+        .filter_map(|i| set.image(i).map(<[f32]>::to_vec))
+        .collect();
+    let labels: Vec<u8> = set.labels().iter().take(n).copied().collect();
+    let posteriors = models.encode(which, &images).await?;
+    let mus: Vec<Vec<f32>> = posteriors.iter().map(|p| p.mu.clone()).collect();
+    let projection = Projection::fit(&mus, models.latent_dim(which));
+    Ok(ReferenceSet {
+        images,
+        labels,
+        posteriors,
+        projection,
+    })
+}
 
 /// The latent-map page.
 #[component]
@@ -25,13 +61,55 @@ pub fn LatentMapPage() -> impl IntoView {
     let (grid_side, set_grid_side) = use_query_state("n", 20usize);
     let which = Signal::derive(move || VaeChoice::from_slug(&model.get()));
 
+    // The digits: synthetic (the default), or the MNIST test set when it is loaded.
+    let mnist = use_mnist();
+    let (data, set_data) = use_query_state("data", "synthetic".to_string());
+    let test_set = {
+        let test_set = mnist.test_set.clone();
+        Signal::derive(move || test_set.get())
+    };
+    let has_mnist = Memo::new(move |_| test_set.with(Option::is_some));
+    let chosen = Signal::derive(move || {
+        if data.get() == "mnist" {
+            test_set.get()
+        } else {
+            None
+        }
+    });
+    let shown_data = Signal::derive(move || {
+        if chosen.with(Option::is_some) {
+            "mnist".to_string()
+        } else {
+            "synthetic".to_string()
+        }
+    });
+
+    let cache = MnistCache::default();
     let references = LocalResource::new(move || {
-        let (models, which) = (models.get(), which.get());
+        let (models, which, dataset) = (models.get(), which.get(), chosen.get());
+        let cache = cache.clone();
         async move {
-            match models {
-                Some(Ok(m)) => Some(m.references(which).await),
-                _ => None,
+            let Some(Ok(m)) = models else {
+                return None;
+            };
+            let Some(set) = dataset else {
+                return Some(m.references(which).await);
+            };
+            let hit = cache
+                .borrow()
+                .iter()
+                .find(|(w, b, d, _)| *w == which && *b == m.backend && Arc::ptr_eq(d, &set))
+                .map(|(.., r)| r.clone());
+            if let Some(hit) = hit {
+                return Some(Ok(hit));
             }
+            let made = mnist_reference(&m, which, &set).await.map(Rc::new);
+            if let Ok(r) = &made {
+                let mut cache = cache.borrow_mut();
+                cache.retain(|(_, _, d, _)| Arc::ptr_eq(d, &set));
+                cache.push((which, m.backend, set.clone(), r.clone()));
+            }
+            Some(made)
         }
     });
     let reference = move || references.get().flatten().and_then(Result::ok);
@@ -145,13 +223,31 @@ pub fn LatentMapPage() -> impl IntoView {
         <section class="page model-page" data-testid="page-latent-map">
             <h1>"The latent space"</h1>
             <p class="lead">
-                {format!("{} synthetic digits ({REFERENCE_PER_CLASS} of each class), each encoded to its μ. ", 10 * REFERENCE_PER_CLASS)}
+                {move || match chosen.get() {
+                    Some(set) => format!(
+                        "The first {} images of the MNIST test set, each encoded to its μ and coloured by its true label. ",
+                        thousands(set.len().min(MNIST_POINTS))
+                    ),
+                    None => format!("{} synthetic digits ({REFERENCE_PER_CLASS} of each class), each encoded to its μ. ", 10 * REFERENCE_PER_CLASS),
+                }}
                 "Point anywhere on the map to decode that point; below, the decoder's answer on a whole grid of points."
             </p>
             <ModelStatus models=models />
             <div class="controls">
                 <SelectField label="Model" options=options value=model on_change=set_model testid="latent-map-model" />
+                {move || {
+                    let mut digits = vec![("synthetic", "Synthetic digits")];
+                    if has_mnist.get() {
+                        digits.push(("mnist", "MNIST test set"));
+                    }
+                    view! { <SelectField label="Digits" options=digits value=shown_data on_change=set_data testid="latent-map-data" /> }
+                }}
             </div>
+            {move || (data.get() == "mnist" && !has_mnist.get()).then(|| view! {
+                <p class="notice" data-testid="latent-map-data-note">
+                    "The MNIST test set is not loaded (yet), so the map shows synthetic digits: load the files below."
+                </p>
+            })}
             <p data-testid="latent-map-explanation">{explanation}</p>
             <div class="row">
                 {move || {
@@ -189,6 +285,13 @@ pub fn LatentMapPage() -> impl IntoView {
                 }.into_any(),
                 _ => view! { <p class="notice" data-testid="latent-map-manifold-loading">"Decoding the grid…"</p> }.into_any(),
             }}
+
+            <h2>"Real MNIST"</h2>
+            <p>
+                "With the four MNIST files (or only the two t10k test files) the map can show the real test set. "
+                "They are read and checked here in the browser and kept for your next visit; nothing is uploaded."
+            </p>
+            <MnistLoader />
         </section>
     }
 }
