@@ -141,7 +141,8 @@ pub struct Models {
     vae16: Vae,
     untrained2: Vae,
     lenet: LeNet5,
-    ae2: Option<Autoencoder>,
+    /// AE-2, or why it is not there (not shipped, or its files do not load).
+    ae2: Result<Autoencoder, String>,
     /// The manifests of the shipped weights, by name, for the figures a page shows.
     pub manifests: HashMap<String, WeightsManifest>,
     references: RefCell<HashMap<VaeChoice, Rc<ReferenceSet>>>,
@@ -287,8 +288,9 @@ async fn load(backend: Backend) -> Loaded {
     let vae2_files = weight_files("vae2").await?;
     let vae16_files = weight_files("vae16").await?;
     let lenet_files = weight_files("lenet5").await?;
-    // AE-2 is optional: the pages say so when it is absent.
-    let ae2_files = weight_files("ae2").await.ok();
+    // AE-2 is optional: without it (or with files that do not load) the pages show the
+    // VAE alone and say why.
+    let ae2_files = weight_files("ae2").await;
 
     let vae2 = load_vae(&vae2_files.json, &vae2_files.bpk, &device).map_err(|e| e.to_string())?;
     let vae16 =
@@ -296,8 +298,10 @@ async fn load(backend: Backend) -> Loaded {
     let lenet =
         load_lenet(&lenet_files.json, &lenet_files.bpk, &device).map_err(|e| e.to_string())?;
     let ae2 = match &ae2_files {
-        Some(f) => Some(load_autoencoder(&f.json, &f.bpk, &device).map_err(|e| e.to_string())?),
-        None => None,
+        Ok(f) => load_autoencoder(&f.json, &f.bpk, &device).map_err(|e| e.to_string()),
+        Err(e) => Err(format!(
+            "the latent-2 autoencoder is not shipped in this build ({e})"
+        )),
     };
     // "Before training": the same architecture, seeded, so the picture is the same each time.
     device.seed(2024);
@@ -308,7 +312,7 @@ async fn load(backend: Backend) -> Loaded {
         ("vae2", Some(&vae2_files)),
         ("vae16", Some(&vae16_files)),
         ("lenet5", Some(&lenet_files)),
-        ("ae2", ae2_files.as_ref()),
+        ("ae2", ae2_files.as_ref().ok()),
     ] {
         if let Some(Ok(m)) = files.map(|f| parse_manifest(&f.json)) {
             manifests.insert(name.to_string(), m);
@@ -437,6 +441,16 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", response.status()));
     }
+    // A development server answers unknown paths with the app's own page (status 200).
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if content_type.starts_with("text/html") {
+        return Err(format!("{url} is not on the server"));
+    }
     let buffer = response
         .array_buffer()
         .map_err(|e| format!("{url}: {}", js_message(&e)))?;
@@ -480,9 +494,9 @@ impl Models {
         self.vae(which).latent_dim()
     }
 
-    /// Whether the AE-2 weights were shipped.
-    pub fn has_autoencoder(&self) -> bool {
-        self.ae2.is_some()
+    /// Why AE-2 is missing, when it is.
+    pub fn autoencoder_missing(&self) -> Option<&str> {
+        self.ae2.as_ref().err().map(String::as_str)
     }
 
     /// An error instead of work on a device that is gone.
@@ -590,7 +604,7 @@ impl Models {
         &self,
         images: &[Vec<f32>],
     ) -> Result<Option<Vec<(Vec<f32>, Vec<f32>)>>, String> {
-        let Some(ae) = &self.ae2 else {
+        let Ok(ae) = &self.ae2 else {
             return Ok(None);
         };
         let mut out = Vec::with_capacity(images.len());

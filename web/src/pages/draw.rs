@@ -31,8 +31,8 @@ struct Analysis {
     samples: Vec<Vec<f32>>,
     probs: [f32; 10],
     vae16: Vec<f32>,
-    /// The autoencoder's code and reconstruction, when AE-2 is shipped.
-    ae: Option<(Vec<f32>, Vec<f32>)>,
+    /// The autoencoder's code and reconstruction, or why there is none.
+    ae: Result<(Vec<f32>, Vec<f32>), String>,
 }
 
 /// The drawing page.
@@ -254,7 +254,13 @@ async fn analyse(models: &crate::ml::Models, digit: Vec<f32>) -> Result<Analysis
         .await?
         .pop()
         .unwrap_or_default();
-    let ae = models.autoencode(&images).await?.and_then(|mut v| v.pop());
+    let ae = match models.autoencode(&images).await?.and_then(|mut v| v.pop()) {
+        Some(ae) => Ok(ae),
+        None => Err(models
+            .autoencoder_missing()
+            .unwrap_or("the autoencoder gave no answer")
+            .to_string()),
+    };
     Ok(Analysis {
         input: images.swap_remove(0),
         posterior,
@@ -337,7 +343,7 @@ fn AeComparison(result: Signal<Option<Analysis>>) -> impl IntoView {
             "distributions near N(0, I). Both reconstruct; only the VAE's space is smooth enough to sample from."
         </p>
         {move || match result.get() {
-            Some(Analysis { ae: Some((z, recon)), reconstruction, posterior, .. }) => view! {
+            Some(Analysis { ae: Ok((z, recon)), reconstruction, posterior, .. }) => view! {
                 <div class="row images" data-testid="draw-ae">
                     <figure>
                         <DigitCanvas image=Signal::derive(move || Some(recon.clone())) testid="draw-ae-reconstruction" label="the autoencoder's reconstruction" />
@@ -349,11 +355,10 @@ fn AeComparison(result: Signal<Option<Analysis>>) -> impl IntoView {
                     </figure>
                 </div>
             }.into_any(),
-            Some(_) => view! {
-                <p class="notice" data-testid="draw-ae">
-                    "The latent-2 autoencoder's weights (weights/ae2) are not shipped in this build, so only the VAE is shown."
-                </p>
-            }.into_any(),
+            Some(Analysis { ae: Err(why), .. }) => view! {
+                <p class="notice" data-testid="draw-ae">{format!("Only the VAE is shown: {why}.")}</p>
+            }
+            .into_any(),
             None => ().into_any(),
         }}
     }
