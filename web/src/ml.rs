@@ -263,7 +263,11 @@ pub fn use_models() -> LocalResource<Loaded> {
         async move {
             let loaded = loading.await;
             if let (Backend::WebGpu, Err(why)) = (backend, &loaded) {
-                ctx.fall_back(format!("WebGPU failed, so the CPU runs the models: {why}"));
+                // wgpu's messages list every API it tried; the first clause says enough.
+                let short = why.split(" { ").next().unwrap_or(why);
+                ctx.fall_back(format!(
+                    "WebGPU failed ({short}), so the CPU runs the models"
+                ));
             }
             loaded
         }

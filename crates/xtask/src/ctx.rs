@@ -95,11 +95,18 @@ impl Ctx {
         Some(out.lines().next().unwrap_or_default().trim().to_string())
     }
 
-    /// Runs `cmd` with inherited stdio (output streams through), echoing the command line first.
     /// Runs `cmd` like [`Ctx::run`], echoing its standard output line by line and adding up the
     /// test harness's `test result: … N passed; M failed` lines (libtest and
     /// wasm-bindgen-test print the same summary).
     pub fn run_counting_tests(&self, cmd: &mut Command) -> Result<TestCounts> {
+        let mut counts = TestCounts::default();
+        self.run_streaming(cmd, &mut |text| counts.add_summary_line(text))?;
+        Ok(counts)
+    }
+
+    /// Runs `cmd`, echoing the command line and then its standard output line by line, each
+    /// line also handed to `on_line`.
+    pub fn run_streaming(&self, cmd: &mut Command, on_line: &mut dyn FnMut(&str)) -> Result {
         use std::io::{BufRead, BufReader, Write};
         let line = display(cmd);
         println!("$ {line}");
@@ -107,11 +114,10 @@ impl Ctx {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| format!("could not start `{line}`: {e}"))?;
-        let mut counts = TestCounts::default();
         if let Some(out) = child.stdout.take() {
             let stdout = std::io::stdout();
             for text in BufReader::new(out).lines().map_while(std::io::Result::ok) {
-                counts.add_summary_line(&text);
+                on_line(&text);
                 let mut lock = stdout.lock();
                 let _ = writeln!(lock, "{text}");
             }
@@ -120,7 +126,7 @@ impl Ctx {
             .wait()
             .map_err(|e| format!("could not wait for `{line}`: {e}"))?;
         if status.success() {
-            Ok(counts)
+            Ok(())
         } else {
             Err(format!("`{line}` failed ({status})"))
         }

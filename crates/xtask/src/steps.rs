@@ -187,16 +187,18 @@ impl Timings {
 
 /// Runs `steps` in order after `setup_took`, printing `==> [i/N] name` and the elapsed time of
 /// each, then a summary table; stops at the first failure (the table is printed either way).
+/// Returns the `BENCH …` lines the steps printed.
 fn run_steps(
     ctx: &Ctx,
     mut timings: Timings,
     steps: Vec<Step>,
     skipped: &[&str],
     title: &str,
-) -> Result {
+) -> Result<Vec<BenchLine>> {
     let n = steps.len();
     let mut failure = None;
     let mut totals = TestCounts::default();
+    let mut benches = Vec::new();
     for (i, mut step) in steps.into_iter().enumerate() {
         let label = format!("[{}/{n}] {}", i + 1, step.name);
         if failure.is_some() {
@@ -209,7 +211,11 @@ fn run_steps(
             ctx.run_counting_tests(&mut step.cmd)
                 .map(|counts| totals.add(counts))
         } else {
-            ctx.run(&mut step.cmd)
+            ctx.run_streaming(&mut step.cmd, &mut |line| {
+                if let Some(result) = BenchLine::parse(line) {
+                    benches.push(result);
+                }
+            })
         };
         let result = run.and_then(|()| step.after.map_or(Ok(()), |after| after(ctx)));
         let took = start.elapsed();
@@ -236,7 +242,7 @@ fn run_steps(
             totals.passed, totals.failed
         );
     }
-    failure.map_or(Ok(()), Err)
+    failure.map_or(Ok(benches), Err)
 }
 
 /// Times `tools::setup` as the first row of the summary.
@@ -363,7 +369,7 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
     } else {
         skipped.push("release build");
     }
-    run_steps(ctx, timings, steps, &skipped, "step timings")
+    run_steps(ctx, timings, steps, &skipped, "step timings").map(drop)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,6 +388,11 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     };
     let (timings, installed) = timed_setup(ctx, needs)?;
     let native = cargo(ctx, &["bench", "-p", "convlab-kernels", "--bench", "sobel"]);
+    let models = cargo(
+        ctx,
+        &["bench", "-p", "convlab-model", "--bench", "inference"],
+    );
+    // The CPU backend only: the wasm column times `flex`, as the native one does.
     let mut wasm = cargo(
         ctx,
         &[
@@ -391,6 +402,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
             "wasm32-unknown-unknown",
             "-p",
             "convlab-web",
+            "--no-default-features",
             "--test",
             "bench",
             "--",
@@ -400,9 +412,11 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     browser_env(&mut wasm, &installed)?;
     let steps = vec![
         Step::new("bench (native, criterion)", native),
+        Step::new("bench (native, models)", models),
         Step::new("bench (wasm, headless Chromium)", wasm),
     ];
-    run_steps(ctx, timings, steps, &[], "bench timings")?;
+    let benches = run_steps(ctx, timings, steps, &[], "bench timings")?;
+    print_bench_table(&benches);
     if ctx.root.join("dist").is_dir() {
         println!();
         report_dist_sizes(ctx)?;
@@ -410,6 +424,60 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         println!("\n(no dist/: run `cargo xtask test` or `trunk build --release` for wasm sizes)");
     }
     Ok(())
+}
+
+/// One `BENCH <case> <target> median_ms=… …` line of a benchmark's output.
+#[derive(Debug, PartialEq)]
+struct BenchLine {
+    case: String,
+    target: String,
+    median_ms: f64,
+}
+
+impl BenchLine {
+    fn parse(line: &str) -> Option<Self> {
+        let mut words = line.trim().strip_prefix("BENCH ")?.split_whitespace();
+        let (case, target) = (words.next()?, words.next()?);
+        let median_ms = words
+            .find_map(|w| w.strip_prefix("median_ms="))?
+            .parse()
+            .ok()?;
+        Some(Self {
+            case: case.to_string(),
+            target: target.to_string(),
+            median_ms,
+        })
+    }
+}
+
+/// The cases timed both natively and in wasm, side by side, with the ratio.
+fn print_bench_table(lines: &[BenchLine]) {
+    let median = |case: &str, target: &str| {
+        lines
+            .iter()
+            .find(|l| l.case == case && l.target == target)
+            .map(|l| l.median_ms)
+    };
+    let mut cases: Vec<&str> = Vec::new();
+    for line in lines {
+        if !cases.contains(&line.case.as_str()) {
+            cases.push(&line.case);
+        }
+    }
+    println!("\n==> medians, measured in this run (ms)");
+    println!(
+        "  {:<28} {:>10} {:>10} {:>12}",
+        "case", "native", "wasm", "wasm/native"
+    );
+    for case in cases {
+        let (n, w) = (median(case, "native"), median(case, "wasm"));
+        let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+        let ratio = match (n, w) {
+            (Some(n), Some(w)) if n > 0.0 => format!("{:.2}×", w / n),
+            _ => "-".to_string(),
+        };
+        println!("  {case:<28} {:>10} {:>10} {ratio:>12}", show(n), show(w));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,6 +573,21 @@ fn unknown_flag(command: &str, flag: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bench_lines_are_read() {
+        let line = BenchLine::parse("    BENCH decode_1 wasm median_ms=0.912 min_ms=0.8 runs=51");
+        assert_eq!(
+            line,
+            Some(BenchLine {
+                case: "decode_1".into(),
+                target: "wasm".into(),
+                median_ms: 0.912
+            })
+        );
+        assert_eq!(BenchLine::parse("test result: ok"), None);
+        assert_eq!(BenchLine::parse("BENCH x native median_ms=abc"), None);
+    }
 
     #[test]
     fn gzip_counts_compressed_bytes() -> Result {

@@ -172,7 +172,9 @@ pub fn DenoisePage() -> impl IntoView {
             <h2>"Anomaly score"</h2>
             <p>
                 "Score = reconstruction BCE (how badly the decoder redraws the input) + KL (how far its code is from N(0, I)), "
-                "in nats. The histogram holds the scores of 300 typical synthetic digits; the threshold is their q-quantile."
+                "in nats. The histogram holds the scores of 300 typical synthetic digits; the threshold is their q-quantile. "
+                "A noisy digit scores high too — noise is as unlike the training digits as a letter is; set the level to 0 "
+                "to score the clean digit."
             </p>
             <div class="controls">
                 <SliderField label="Threshold quantile q" value=q on_change=set_q min=0.5 max=1.0 step=0.01 testid="denoise-quantile" />

@@ -165,8 +165,10 @@ pub fn DrawPage() -> impl IntoView {
                         prepared.with(|p| {
                             let hint = match p {
                                 Some(Ok(_)) => return None,
-                                Some(Err(e)) => format!("{e}: draw a digit on the black square."),
-                                None => "Draw a digit on the black square.".to_string(),
+                                Some(Err(e)) if !strokes.with(Vec::is_empty) => {
+                                    format!("{e}: draw a digit on the black square.")
+                                }
+                                _ => "Draw a digit on the black square.".to_string(),
                             };
                             Some(view! { <p class="notice" data-testid="draw-empty">{hint}</p> })
                         })

@@ -1,0 +1,112 @@
+//! The model benchmarks, shared word for word by the native bench (`crates/model/benches/inference.rs`)
+//! and the wasm bench in headless Chromium (`web/tests/bench.rs`, which includes this file),
+//! so the two columns of `cargo xtask bench` time the same calls. Each case is run `runs`
+//! times after one warm-up; the median is printed as
+//! `BENCH <case> <target> median_ms=… min_ms=… runs=…`.
+//!
+//! The calls are the ones the pages make, on Burn's CPU backend (`flex`): decode one latent
+//! (the interpolation slider), ten (the strip), the 20×20 manifold in slices of 8 (as the
+//! latent map decodes it), encode one drawing, classify one drawing.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use convlab_model::{LeNet5, Vae, example_digit, load_lenet, load_vae};
+
+/// The models the cases use.
+pub struct Models {
+    pub vae: Vae,
+    pub lenet: LeNet5,
+    pub device: Device,
+}
+
+impl Models {
+    /// VAE-2 and LeNet-5 from their shipped files' contents.
+    pub fn load(vae: (&str, &[u8]), lenet: (&str, &[u8]), device: Device) -> Self {
+        Self {
+            vae: load_vae(vae.0, vae.1, &device).expect("the shipped VAE-2 loads"),
+            lenet: load_lenet(lenet.0, lenet.1, &device).expect("the shipped LeNet-5 loads"),
+            device,
+        }
+    }
+
+    fn codes(&self, n: usize) -> Tensor<2> {
+        let values: Vec<f32> = (0..n * 2)
+            .map(|i| ((i * 37 % 17) as f32 - 8.0) / 4.0)
+            .collect();
+        Tensor::from_data(TensorData::new(values, [n, 2]), &self.device)
+    }
+
+    fn digit(&self) -> Tensor<4> {
+        let pixels = example_digit(4).expect("the example 4");
+        Tensor::from_data(TensorData::new(pixels, [1, 1, 28, 28]), &self.device)
+    }
+}
+
+/// One benchmark case: a name, how many timed runs, and the work (which reads its result
+/// back, so nothing is left queued).
+pub struct Case {
+    pub name: &'static str,
+    pub runs: usize,
+    pub work: fn(&Models) -> f32,
+}
+
+/// Reads a tensor back and returns one of its values, so the work cannot be skipped.
+fn first<const D: usize>(t: Tensor<D>) -> f32 {
+    t.into_data().iter::<f32>().next().unwrap_or_default()
+}
+
+/// Every case, in the order they are printed.
+pub const CASES: &[Case] = &[
+    Case {
+        name: "decode_1",
+        runs: 51,
+        work: |m| first(m.vae.decode(m.codes(1))),
+    },
+    Case {
+        name: "decode_strip_10",
+        runs: 21,
+        work: |m| first(m.vae.decode(m.codes(10))),
+    },
+    Case {
+        name: "manifold_20x20_slices_of_8",
+        runs: 5,
+        work: |m| {
+            let mut last = 0.0;
+            for _ in 0..50 {
+                last = first(m.vae.decode(m.codes(8)));
+            }
+            last
+        },
+    },
+    Case {
+        name: "encode_1",
+        runs: 51,
+        work: |m| first(m.vae.encode(m.digit()).mu),
+    },
+    Case {
+        name: "classify_1",
+        runs: 51,
+        work: |m| first(m.lenet.predict(m.digit())),
+    },
+];
+
+/// Times every case with `now_ms` and prints one line per case for `target`.
+pub fn run_all(models: &Models, target: &str, now_ms: &dyn Fn() -> f64, print: &dyn Fn(&str)) {
+    for case in CASES {
+        let _ = (case.work)(models);
+        let mut times: Vec<f64> = (0..case.runs)
+            .map(|_| {
+                let t0 = now_ms();
+                std::hint::black_box((case.work)(models));
+                now_ms() - t0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        print(&format!(
+            "BENCH {} {target} median_ms={:.3} min_ms={:.3} runs={}",
+            case.name,
+            times[times.len() / 2],
+            times[0],
+            times.len()
+        ));
+    }
+}
