@@ -22,7 +22,17 @@ async fn landing_page_maps_the_lecture_to_every_page() {
         .collect();
     assert_eq!(
         hrefs,
-        ["/convolution-1d", "/sobel", "/pooling", "/arithmetic"]
+        [
+            "/convolution-1d",
+            "/sobel",
+            "/pooling",
+            "/arithmetic",
+            "/draw",
+            "/interpolate",
+            "/latent-map",
+            "/generate",
+            "/denoise"
+        ]
     );
     let text = find("page-home").unwrap().text_content().unwrap();
     assert!(text.contains("Slides:"), "each card names its slides");
