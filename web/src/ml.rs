@@ -123,6 +123,14 @@ impl ReferenceSet {
             .map(|p| self.projection.project(&p.mu))
             .collect()
     }
+
+    /// The points with their classes, as a scatter draws them.
+    pub fn scatter(&self) -> Vec<([f32; 2], u8)> {
+        self.points()
+            .into_iter()
+            .zip(self.labels.iter().copied())
+            .collect()
+    }
 }
 
 /// The shipped files of one model.

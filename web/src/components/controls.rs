@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::url_state::format_number;
+
 /// A labelled number input (with a slider when `slider` is set). Out-of-range or unparsable
 /// input is ignored, so the last good value stays.
 #[component]
@@ -101,8 +103,8 @@ pub fn Toggle(
     }
 }
 
-/// A labelled slider over real numbers, with the value shown beside it. Unparsable or
-/// out-of-range input is ignored.
+/// A labelled slider over real numbers, with the value shown beside it (as short as
+/// [`format_number`] writes it). Unparsable or out-of-range input is ignored.
 #[component]
 pub fn SliderField(
     label: &'static str,
@@ -111,9 +113,6 @@ pub fn SliderField(
     min: f32,
     max: f32,
     step: f32,
-    /// Decimals shown.
-    #[prop(default = 2)]
-    digits: usize,
     #[prop(optional)] testid: &'static str,
 ) -> impl IntoView {
     let on_input = move |ev| {
@@ -136,7 +135,7 @@ pub fn SliderField(
                 on:input=on_input
                 data-testid=testid
             />
-            <output>{move || format!("{:.*}", digits, value.get())}</output>
+            <output>{move || format_number(value.get())}</output>
         </label>
     }
 }

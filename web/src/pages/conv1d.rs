@@ -13,7 +13,7 @@ use convlab_kernels::conv1d::{Mode1d, SlidingView, convolve1d};
 use convlab_kernels::signals::{self, sample_times};
 use leptos::prelude::*;
 
-use crate::components::controls::{NumberField, SelectField};
+use crate::components::controls::{NumberField, SelectField, SliderField};
 use crate::components::math::Math;
 use crate::components::player::{PlayButton, use_player};
 use crate::components::plot::{Bounds, LinePlot, Marker, PlotPointer, PointerPhase, Series};
@@ -314,42 +314,6 @@ impl SignalSettings {
     }
 }
 
-/// A labelled slider for a real-valued setting; values outside `min..=max` are ignored.
-#[component]
-fn FloatField(
-    label: &'static str,
-    #[prop(into)] value: Signal<f32>,
-    on_change: Callback<f32>,
-    min: f32,
-    max: f32,
-    step: f32,
-    #[prop(optional)] testid: &'static str,
-) -> impl IntoView {
-    let on_input = move |ev| {
-        if let Ok(v) = event_target_value(&ev).trim().parse::<f32>()
-            && v.is_finite()
-            && (min..=max).contains(&v)
-        {
-            on_change.run(v);
-        }
-    };
-    view! {
-        <label class="field">
-            <span class="field-label">{label}</span>
-            <input
-                type="range"
-                min=min
-                max=max
-                step=step
-                prop:value=move || value.get().to_string()
-                on:input=on_input
-                data-testid=testid
-            />
-            <output>{move || format_number(value.get())}</output>
-        </label>
-    }
-}
-
 /// The kind of one signal and the settings that kind has.
 #[component]
 fn SignalControls(settings: SignalSettings) -> impl IntoView {
@@ -366,22 +330,22 @@ fn SignalControls(settings: SignalSettings) -> impl IntoView {
     let parameters = move || {
         match s.kind() {
         SignalKind::Box => {
-            view! { <FloatField label="Width" value=s.width.0 on_change=s.width.1 min=0.1 max=6.0 step=0.1 /> }
+            view! { <SliderField label="Width" value=s.width.0 on_change=s.width.1 min=0.1 max=6.0 step=0.1 /> }
                 .into_any()
         }
         SignalKind::Gaussian => {
-            view! { <FloatField label="σ" value=s.sigma.0 on_change=s.sigma.1 min=0.1 max=3.0 step=0.05 /> }
+            view! { <SliderField label="σ" value=s.sigma.0 on_change=s.sigma.1 min=0.1 max=3.0 step=0.05 /> }
                 .into_any()
         }
         SignalKind::Step => view! { <span class="muted">"0 before τ = 0, 1 from there on"</span> }.into_any(),
         SignalKind::NoisySine => view! {
-            <FloatField label="Frequency" value=s.frequency.0 on_change=s.frequency.1 min=0.05 max=3.0 step=0.05 />
-            <FloatField label="Noise σ" value=s.noise.0 on_change=s.noise.1 min=0.0 max=1.0 step=0.05 />
+            <SliderField label="Frequency" value=s.frequency.0 on_change=s.frequency.1 min=0.05 max=3.0 step=0.05 />
+            <SliderField label="Noise σ" value=s.noise.0 on_change=s.noise.1 min=0.0 max=1.0 step=0.05 />
             <NumberField label="Seed" value=s.seed.0 on_change=s.seed.1 min=0 max=9999 />
         }
         .into_any(),
         SignalKind::Decay => {
-            view! { <FloatField label="Time constant" value=s.tau.0 on_change=s.tau.1 min=0.1 max=5.0 step=0.1 /> }
+            view! { <SliderField label="Time constant" value=s.tau.0 on_change=s.tau.1 min=0.1 max=5.0 step=0.1 /> }
                 .into_any()
         }
         SignalKind::Drawn => view! { <span class="muted">"Draw it below"</span> }.into_any(),

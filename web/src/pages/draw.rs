@@ -94,12 +94,7 @@ pub fn DrawPage() -> impl IntoView {
         references
             .get()
             .flatten()
-            .map(|r| {
-                r.points()
-                    .into_iter()
-                    .zip(r.labels.iter().copied())
-                    .collect()
-            })
+            .map(|r| r.scatter())
             .unwrap_or_default()
     });
     let marks = Signal::derive(move || {

@@ -103,7 +103,7 @@ pub fn GeneratePage() -> impl IntoView {
             <ModelStatus models=models />
             <div class="controls">
                 <SelectField label="Model" options=options value=model on_change=set_model testid="generate-model" />
-                <SliderField label="Temperature T" value=temperature on_change=set_temperature min=0.1 max=3.0 step=0.1 digits=1 testid="generate-temperature" />
+                <SliderField label="Temperature T" value=temperature on_change=set_temperature min=0.1 max=3.0 step=0.1 testid="generate-temperature" />
                 <NumberField label="Samples" value=count on_change=set_count min=1 max=100 testid="generate-count" />
                 <button class="primary" data-testid="generate-resample" on:click=move |_| set_seed.run(seed.get_untracked().wrapping_add(1))>
                     "New samples"

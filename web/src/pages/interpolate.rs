@@ -225,12 +225,7 @@ pub fn InterpolatePage() -> impl IntoView {
         references
             .get()
             .flatten()
-            .map(|r| {
-                r.points()
-                    .into_iter()
-                    .zip(r.labels.iter().copied())
-                    .collect()
-            })
+            .map(|r| r.scatter())
             .unwrap_or_default()
     });
     let path_points = Signal::derive(move || {

@@ -113,16 +113,7 @@ pub fn LatentMapPage() -> impl IntoView {
         }
     });
     let reference = move || references.get().flatten().and_then(Result::ok);
-    let points = Signal::derive(move || {
-        reference()
-            .map(|r| {
-                r.points()
-                    .into_iter()
-                    .zip(r.labels.iter().copied())
-                    .collect()
-            })
-            .unwrap_or_default()
-    });
+    let points = Signal::derive(move || reference().map(|r| r.scatter()).unwrap_or_default());
     // The square shown: wide enough for the dots (the untrained encoder's codes are tiny,
     // a trained one's spread over a few units).
     let extent = Signal::derive(move || {
