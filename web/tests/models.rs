@@ -84,6 +84,12 @@ async fn drawn_digits_are_classified_as_intended() {
     assert!(ink_pixels("draw-step-centred") > 20);
     assert_eq!(canvas_pixels("draw-reconstruction").0, 28);
     assert_eq!(cell_texts("draw-samples").len(), 6);
+    // The plain autoencoder beside the VAE.
+    assert!(
+        ink_pixels("draw-ae-reconstruction") > 20,
+        "the AE's reconstruction is blank"
+    );
+    assert!(ink_pixels("draw-vae-reconstruction") > 20);
 }
 
 #[wasm_bindgen_test]

@@ -249,6 +249,13 @@ pub fn provide_shipped_weights() {
             include_bytes!("../../../weights/lenet5.bpk"),
         ),
     );
+    map.insert(
+        "ae2".to_string(),
+        files(
+            include_str!("../../../weights/ae2.json"),
+            include_bytes!("../../../weights/ae2.bpk"),
+        ),
+    );
     convlab_web::ml::provide_weight_files(map);
 }
 
