@@ -23,7 +23,7 @@ pub fn ModelStatus(models: ModelsResource) -> impl IntoView {
     view! {
         <div class="model-status" data-testid="model-status">
             {move || match state() {
-                None => view! { <span class="notice">"Loading the trained models (about 1.5 MB, once)…"</span> }.into_any(),
+                None => view! { <span class="notice">"Loading the trained models (about 2 MB, once)…"</span> }.into_any(),
                 Some(Err(e)) => view! {
                     <span class="error" role="alert">{format!("The models could not be loaded: {e}")}</span>
                 }.into_any(),
