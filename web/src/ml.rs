@@ -282,6 +282,30 @@ pub fn use_models() -> LocalResource<Loaded> {
     })
 }
 
+/// The synthetic reference digits on the latent plane of `which`, as a scatter draws them;
+/// empty until they are encoded, and for models whose latent space is not a plane.
+pub fn use_reference_scatter(
+    models: LocalResource<Loaded>,
+    which: Signal<VaeChoice>,
+) -> Signal<Vec<([f32; 2], u8)>> {
+    let references = LocalResource::new(move || {
+        let (models, which) = (models.get(), which.get());
+        async move {
+            match models {
+                Some(Ok(m)) if m.latent_dim(which) == 2 => m.references(which).await.ok(),
+                _ => None,
+            }
+        }
+    });
+    Signal::derive(move || {
+        references
+            .get()
+            .flatten()
+            .map(|r| r.scatter())
+            .unwrap_or_default()
+    })
+}
+
 /// The models on `backend`, loaded once per backend and shared.
 pub fn models(backend: Backend) -> Shared<LocalBoxFuture<'static, Loaded>> {
     LOADED.with(|cell| {

@@ -145,15 +145,7 @@ async fn mnist_files_load_persist_survive_bad_files_and_feed_the_latent_map() {
             .contains("The first 30 images of the MNIST test set")
     );
     // A click still decodes a point of the map.
-    let map = find("latent-map").unwrap();
-    let rect = map.get_bounding_client_rect();
-    fire_at(
-        &map,
-        "MouseEvent",
-        "click",
-        rect.left() + rect.width() * 0.5,
-        rect.top() + rect.height() * 0.5,
-    );
+    click_centre("latent-map");
     wait_until("the decoded point", 30.0, || {
         find("latent-map-decoded").is_some_and(|_| canvas_pixels("latent-map-decoded").0 == 28)
     })

@@ -163,15 +163,7 @@ async fn the_latent_map_scatters_digits_and_decodes_a_click() {
             == 300
     })
     .await;
-    let map = find("latent-map").unwrap();
-    let rect = map.get_bounding_client_rect();
-    fire_at(
-        &map,
-        "MouseEvent",
-        "click",
-        rect.left() + rect.width() * 0.5,
-        rect.top() + rect.height() * 0.5,
-    );
+    click_centre("latent-map");
     wait_until("the decoded point", 30.0, || {
         find("latent-map-decoded").is_some_and(|_| canvas_pixels("latent-map-decoded").0 == 28)
     })

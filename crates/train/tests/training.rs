@@ -109,8 +109,18 @@ fn column(row: &[String], index: usize) -> f64 {
     row[index].parse().unwrap()
 }
 
+/// Training seeds the device's one random generator, which the tests of this file would
+/// otherwise share while libtest runs them in parallel (one test's draws landing between
+/// another's seed and its initialisation): each test holds this lock, so its runs repeat.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn lenet_loss_falls_on_a_tiny_set() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
     let splits = splits(192, 192..256);
@@ -142,6 +152,7 @@ fn lenet_loss_falls_on_a_tiny_set() {
 
 #[test]
 fn vae_loss_falls_on_a_tiny_set() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
     let splits = splits(32, 0..0);
@@ -169,6 +180,7 @@ fn vae_loss_falls_on_a_tiny_set() {
 
 #[test]
 fn saved_weights_reload_to_the_same_outputs() {
+    let _serial = serial();
     // The validation loss written during training was computed with the final weights in
     // memory; recomputing it from config.json + model.bpk must give the same number.
     let dir = tempfile::tempdir().unwrap();
@@ -217,6 +229,7 @@ fn saved_weights_reload_to_the_same_outputs() {
 
 #[test]
 fn resume_continues_from_the_saved_epoch() {
+    let _serial = serial();
     let splits = splits(96, 96..128);
     // Two epochs straight through…
     let straight = tempfile::tempdir().unwrap();
@@ -299,6 +312,7 @@ fn all_augmentations() -> AugmentConfig {
 
 #[test]
 fn augmented_runs_resume_to_the_same_result() {
+    let _serial = serial();
     // The augmentation of each batch is seeded by the run's seed, the epoch and the batch,
     // so one epoch plus a resume sees the same images as two epochs straight through.
     let splits = splits(32, 32..48);
@@ -330,6 +344,7 @@ fn augmented_runs_resume_to_the_same_result() {
 
 #[test]
 fn validation_images_are_never_augmented() {
+    let _serial = serial();
     // The validation loss written after the epoch must be that of the plain validation
     // images under the final weights, however strongly the training images were changed.
     let dir = tempfile::tempdir().unwrap();
@@ -360,6 +375,7 @@ fn validation_images_are_never_augmented() {
 
 #[test]
 fn export_writes_weights_the_model_crate_loads_from_bytes() {
+    let _serial = serial();
     let run_dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(run_dir.path());
     let splits = splits(32, 0..0);
@@ -438,6 +454,7 @@ fn export_writes_weights_the_model_crate_loads_from_bytes() {
 
 #[test]
 fn a_diverging_loss_stops_cleanly_and_keeps_the_last_good_weights() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
     let splits = splits(64, 0..0);
@@ -505,6 +522,7 @@ fn a_diverging_loss_stops_cleanly_and_keeps_the_last_good_weights() {
 
 #[test]
 fn a_diverging_first_epoch_keeps_the_initial_weights() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
     let splits = splits(32, 0..0);
@@ -529,6 +547,7 @@ fn binary() -> Command {
 #[cfg(not(feature = "gpu"))]
 #[test]
 fn device_gpu_without_the_feature_says_how_to_rebuild() {
+    let _serial = serial();
     let output = binary()
         .args(["train", "lenet", "--device", "gpu", "--epochs", "1"])
         .output()
@@ -543,6 +562,7 @@ fn device_gpu_without_the_feature_says_how_to_rebuild() {
 
 #[test]
 fn eval_without_a_trained_model_says_what_to_run() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let output = binary()
         .args(["eval", "--device", "cpu", "--model"])
@@ -556,6 +576,7 @@ fn eval_without_a_trained_model_says_what_to_run() {
 
 #[test]
 fn export_without_a_trained_model_says_what_to_run() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let output = binary()
         .args(["export", "--device", "cpu", "--name", "x", "--to"])
@@ -572,6 +593,7 @@ fn export_without_a_trained_model_says_what_to_run() {
 
 #[test]
 fn help_explains_augmentation_in_the_lecture_terms() {
+    let _serial = serial();
     let output = binary().args(["train", "--help"]).output().unwrap();
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
@@ -595,6 +617,7 @@ fn help_explains_augmentation_in_the_lecture_terms() {
 
 #[test]
 fn help_explains_the_lecture_terms() {
+    let _serial = serial();
     let output = binary().args(["train", "--help"]).output().unwrap();
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);

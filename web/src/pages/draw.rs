@@ -13,7 +13,7 @@ use crate::components::digit::{DigitCanvas, DigitStrip};
 use crate::components::drawing_pad::{DrawingPad, Stroke};
 use crate::components::model_status::ModelStatus;
 use crate::components::scatter::{LatentScatter, Mark};
-use crate::ml::{Posterior, VaeChoice, top_class, use_models};
+use crate::ml::{Posterior, VaeChoice, top_class, use_models, use_reference_scatter};
 use crate::storage;
 
 /// Where the strokes are kept between visits.
@@ -81,22 +81,7 @@ pub fn DrawPage() -> impl IntoView {
     };
     let error = move || analysis.get().flatten().and_then(Result::err);
 
-    let references = LocalResource::new(move || {
-        let models = models.get();
-        async move {
-            match models {
-                Some(Ok(m)) => m.references(VaeChoice::Vae2).await.ok(),
-                _ => None,
-            }
-        }
-    });
-    let points = Signal::derive(move || {
-        references
-            .get()
-            .flatten()
-            .map(|r| r.scatter())
-            .unwrap_or_default()
-    });
+    let points = use_reference_scatter(models, Signal::derive(|| VaeChoice::Vae2));
     let marks = Signal::derive(move || {
         result()
             .map(|a| {

@@ -16,7 +16,7 @@ use crate::components::drawing_pad::DrawingPad;
 use crate::components::model_status::ModelStatus;
 use crate::components::player::{PlayButton, use_player};
 use crate::components::scatter::{LatentScatter, Mark};
-use crate::ml::{Models, VaeChoice, example_digit, top_class, use_models};
+use crate::ml::{Models, VaeChoice, example_digit, top_class, use_models, use_reference_scatter};
 use crate::url_state::use_query_state;
 
 /// Decodes in the strip.
@@ -212,22 +212,7 @@ pub fn InterpolatePage() -> impl IntoView {
     };
 
     // The map (2-D models only): reference digits, the path, and both ends.
-    let references = LocalResource::new(move || {
-        let (models, which) = (models.get(), which.get());
-        async move {
-            match models {
-                Some(Ok(m)) if m.latent_dim(which) == 2 => m.references(which).await.ok(),
-                _ => None,
-            }
-        }
-    });
-    let points = Signal::derive(move || {
-        references
-            .get()
-            .flatten()
-            .map(|r| r.scatter())
-            .unwrap_or_default()
-    });
+    let points = use_reference_scatter(models, which);
     let path_points = Signal::derive(move || {
         codes()
             .filter(|(za, _)| za.len() == 2)

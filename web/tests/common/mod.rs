@@ -303,3 +303,16 @@ pub fn canvas_grey(testid: &str) -> Vec<f32> {
     let (_, _, px) = canvas_pixels(testid);
     px.chunks(4).map(|p| f32::from(p[0]) / 255.0).collect()
 }
+
+/// A mouse click at the centre of the element with this `data-testid`.
+pub fn click_centre(testid: &str) {
+    let el = find(testid).unwrap_or_else(|| panic!("no {testid}"));
+    let rect = el.get_bounding_client_rect();
+    fire_at(
+        &el,
+        "MouseEvent",
+        "click",
+        rect.left() + rect.width() / 2.0,
+        rect.top() + rect.height() / 2.0,
+    );
+}
