@@ -12,7 +12,7 @@ use crate::components::digit::DigitCanvas;
 use crate::components::drawing_pad::{DrawingPad, Stroke};
 use crate::components::model_status::ModelStatus;
 use crate::components::plot::{Bounds, LinePlot, Series};
-use crate::ml::{Models, VaeChoice, example_digit, use_models};
+use crate::ml::{Models, Posterior, VaeChoice, example_digit, use_models};
 use crate::url_state::use_query_state;
 
 /// Side of the drawing pad.
@@ -76,7 +76,10 @@ pub fn DenoisePage() -> impl IntoView {
         async move {
             let Some(Ok(m)) = models else { return None };
             let refs = m.references(which).await.ok()?;
-            let verdicts = score(&m, which, refs.images.clone()).await.ok()?;
+            // The reference digits are encoded already: only their decodes are new.
+            let verdicts = score_encoded(&m, which, &refs.images, refs.posteriors.clone())
+                .await
+                .ok()?;
             Some(Typical {
                 totals: verdicts.iter().map(|v| v.score.total()).collect(),
             })
@@ -211,6 +214,16 @@ async fn score(
     images: Vec<Vec<f32>>,
 ) -> Result<Vec<Verdict>, String> {
     let posteriors = models.encode(which, &images).await?;
+    score_encoded(models, which, &images, posteriors).await
+}
+
+/// [`score`] for images whose posteriors are known.
+async fn score_encoded(
+    models: &Models,
+    which: VaeChoice,
+    images: &[Vec<f32>],
+    posteriors: Vec<Posterior>,
+) -> Result<Vec<Verdict>, String> {
     let codes: Vec<Vec<f32>> = posteriors.iter().map(|p| p.mu.clone()).collect();
     let reconstructions = models.decode(which, &codes).await?;
     Ok(images
