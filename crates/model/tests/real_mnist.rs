@@ -3,6 +3,7 @@
 //! data still tests cleanly. The files are never copied into the repository.
 #![allow(clippy::unwrap_used)]
 
+use convlab_model::Batches;
 use convlab_model::mnist::{MnistDir, Split, TEST_LABELS, TRAIN_IMAGES};
 use convlab_model::preprocess::{centre_of_mass, ink_bounding_box};
 use convlab_model::{IMAGE_PIXELS, IMAGE_SIZE, VaeConfig, bce_with_logits};

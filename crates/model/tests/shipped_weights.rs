@@ -19,6 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
+use convlab_model::Batches;
 use convlab_model::weights::{self, LoadedWeights};
 use convlab_model::{
     EXAMPLE_SEED, IMAGE_SIZE, MnistDataset, Noise, bce_with_logits, example_digit,

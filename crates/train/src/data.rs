@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use convlab_kernels::rng::SplitMix64;
+use convlab_model::Batches;
 use convlab_model::{AugmentConfig, IMAGE_SIZE, MnistDataset, MnistDir, augment_pair};
 
 /// Where the MNIST files are when neither `--mnist-dir` nor `MNIST_DIR` says:

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 use burn::tensor::{Device, Int, Tensor};
+use convlab_model::Batches;
 use convlab_model::{LeNet5, MnistDataset, MnistDir};
 use serde::Serialize;
 

@@ -13,6 +13,7 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor};
+use convlab_model::Batches;
 use convlab_model::{
     AugmentConfig, Autoencoder, LeNet5, MnistDataset, Vae, bce_with_logits, vae_loss,
 };

@@ -9,6 +9,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use burn::tensor::Device;
+use convlab_model::Batches;
 use convlab_model::{AugmentConfig, IMAGE_PIXELS, MnistDataset};
 use convlab_train::artifacts::{LoadedModel, ModelConfig, RunDir, TrainState, TrainingConfig};
 use convlab_train::cli::ModelKind;

@@ -1,9 +1,9 @@
 //! Writes a contact sheet of synthetic digits (rows: 0–9, columns: seeds) as a PGM image, to
-//! look at the generator: `cargo run -p convlab-model --example synthetic_sheet -- sheet.pgm`.
+//! look at the generator: `cargo run -p convlab-digits --example synthetic_sheet -- sheet.pgm`.
 
 use std::io::Write;
 
-use convlab_model::synthetic::synthetic_digit;
+use convlab_digits::synthetic::synthetic_digit;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()

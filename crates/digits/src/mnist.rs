@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
 use convlab_kernels::rng::SplitMix64;
 
 use crate::idx::{IdxError, read_idx_images, read_idx_labels};
@@ -268,15 +267,6 @@ pub struct MnistDataset {
     labels: Vec<u8>,
 }
 
-/// A batch ready for a model.
-#[derive(Clone, Debug)]
-pub struct MnistBatch {
-    /// `[batch, 1, 28, 28]`, values in `[0, 1]`.
-    pub images: Tensor<4>,
-    /// `[batch]`, digits 0–9.
-    pub labels: Tensor<1, Int>,
-}
-
 impl MnistDataset {
     /// A dataset from images already in memory (`len × 784` values in `[0, 1]`) and labels.
     pub fn from_parts(images: Vec<f32>, labels: Vec<u8>) -> Result<Self, MnistError> {
@@ -287,6 +277,11 @@ impl MnistDataset {
             });
         }
         Ok(Self { images, labels })
+    }
+
+    /// The images (`len × 784` values) and labels, given back without a copy.
+    pub fn into_parts(self) -> (Vec<f32>, Vec<u8>) {
+        (self.images, self.labels)
     }
 
     /// Number of images.
@@ -360,24 +355,6 @@ impl MnistDataset {
         validation.sort_unstable();
         train.sort_unstable();
         (self.select(train), self.select(validation))
-    }
-
-    /// The images at `indices` as tensors on `device`; indices past the end are skipped.
-    ///
-    /// # Shapes
-    /// - images: `[batch, 1, 28, 28]`
-    /// - labels: `[batch]`
-    pub fn batch(&self, indices: &[usize], device: &Device) -> MnistBatch {
-        let subset = self.select(indices);
-        let n = subset.len();
-        let labels: Vec<i64> = subset.labels.iter().map(|&l| i64::from(l)).collect();
-        MnistBatch {
-            images: Tensor::from_data(
-                TensorData::new(subset.images, [n, 1, IMAGE_SIZE, IMAGE_SIZE]),
-                device,
-            ),
-            labels: Tensor::from_data(TensorData::new(labels, [n]), device),
-        }
     }
 }
 
@@ -564,20 +541,8 @@ mod tests {
     }
 
     #[test]
-    fn batch_tensors_have_model_shapes() {
-        let images: Vec<f32> = vec![0.5; 3 * IMAGE_PIXELS];
-        let data = MnistDataset::from_parts(images, vec![7, 8, 9]).unwrap();
-        let batch = data.batch(&[2, 0, 99], &Device::flex());
-        assert_eq!(batch.images.dims(), [2, 1, 28, 28]);
-        assert_eq!(
-            batch
-                .labels
-                .into_data()
-                .convert::<i64>()
-                .try_to_vec::<i64>()
-                .unwrap(),
-            vec![9, 7]
-        );
+    fn parts_must_agree() {
         assert!(MnistDataset::from_parts(vec![0.0; 10], vec![1]).is_err());
+        assert!(MnistDataset::from_parts(vec![0.5; 2 * IMAGE_PIXELS], vec![3, 4]).is_ok());
     }
 }
