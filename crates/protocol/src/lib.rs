@@ -1,0 +1,261 @@
+//! The messages between convlab's page and its model worker.
+//!
+//! The page (the `convlab-web` app) never runs a model itself: Burn, the shipped weights and
+//! the WebGPU device live in a dedicated Web Worker (`convlab-worker`), a second WebAssembly
+//! module that is fetched only when a model page is first opened. The two talk with
+//! `postMessage`, each message one [`ToWorker`] or [`FromWorker`] encoded by [`encode`] as
+//! bytes (postcard) and decoded by [`decode`].
+//!
+//! - The page numbers its requests; the worker answers each with the same number, in any
+//!   order. A request the page no longer needs can be [cancelled](Request::Cancel): the worker
+//!   stops it between two slices of work.
+//! - Every model request names its [`Backend`], so switching backends is just asking the other
+//!   one; the worker keeps the models of each backend it has loaded.
+//! - Images travel as flat `f32` lists, 784 values (28×28, row-major, `[0, 1]`) per image;
+//!   latent codes as `dim` values per code.
+//!
+//! This crate is plain data: it knows nothing of Burn, the DOM or the worker's event loop.
+
+use serde::{Deserialize, Serialize};
+
+/// Values in one 28×28 image.
+pub const IMAGE_PIXELS: usize = 784;
+
+/// Synthetic reference digits per class that [`Request::References`] encodes (300 in all).
+pub const REFERENCE_PER_CLASS: usize = 30;
+
+/// Where the worker runs the models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Backend {
+    /// The browser's WebGPU device.
+    WebGpu,
+    /// Burn's `flex` CPU backend, in wasm.
+    Cpu,
+}
+
+impl Backend {
+    /// `webgpu` or `cpu`, as the page shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::WebGpu => "webgpu",
+            Backend::Cpu => "cpu",
+        }
+    }
+}
+
+/// The VAEs a page can pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum VaeChoice {
+    /// Latent size 2: the map is the latent space itself.
+    Vae2,
+    /// Latent size 16: sharper digits, shown on a map through a 2-D projection.
+    Vae16,
+    /// Latent size 2 with freshly initialised weights (seeded): "random before training".
+    Untrained2,
+}
+
+impl VaeChoice {
+    /// Every choice, in the order pages list them.
+    pub const ALL: [VaeChoice; 3] = [VaeChoice::Vae2, VaeChoice::Vae16, VaeChoice::Untrained2];
+
+    /// Name in URLs.
+    pub fn slug(self) -> &'static str {
+        match self {
+            VaeChoice::Vae2 => "vae2",
+            VaeChoice::Vae16 => "vae16",
+            VaeChoice::Untrained2 => "untrained",
+        }
+    }
+
+    /// The choice with this slug; unknown slugs give VAE-2.
+    pub fn from_slug(slug: &str) -> Self {
+        match slug {
+            "vae16" => VaeChoice::Vae16,
+            "untrained" => VaeChoice::Untrained2,
+            _ => VaeChoice::Vae2,
+        }
+    }
+}
+
+/// A request from the page, with the number its answer will carry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToWorker {
+    pub id: u32,
+    pub request: Request,
+}
+
+/// What the page asks of the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Load the models on `backend` (once; later loads answer at once). The weights are
+    /// fetched from `weights_url` (absolute, ending in `/`): `NAME.json` and `NAME.bpk` for
+    /// `vae2`, `vae16`, `lenet5` and, optionally, `ae2`. Answered with [`Reply::Loaded`].
+    Load {
+        backend: Backend,
+        weights_url: String,
+    },
+    /// The posterior of each image (`n × 784` values) under a VAE: [`Reply::Posteriors`].
+    Encode {
+        backend: Backend,
+        model: VaeChoice,
+        images: Vec<f32>,
+    },
+    /// Each latent code (`n × dim` values) decoded to an image: [`Reply::Images`].
+    Decode {
+        backend: Backend,
+        model: VaeChoice,
+        codes: Vec<f32>,
+    },
+    /// LeNet-5's class probabilities for each image: [`Reply::Probabilities`].
+    Classify { backend: Backend, images: Vec<f32> },
+    /// The plain autoencoder's code and reconstruction of each image: [`Reply::Autoencoded`].
+    Autoencode { backend: Backend, images: Vec<f32> },
+    /// The synthetic reference digits ([`REFERENCE_PER_CLASS`] of each class) encoded by a VAE:
+    /// [`Reply::References`].
+    References { backend: Backend, model: VaeChoice },
+    /// Stop the request with this number, if it is still running; it is answered with
+    /// [`Reply::Cancelled`]. Not answered itself.
+    Cancel { id: u32 },
+    /// Destroy the WebGPU device, as a driver reset would (for tests). Answered with
+    /// [`Reply::Done`]; the loss itself arrives as [`FromWorker::GpuLost`].
+    LoseGpu,
+}
+
+/// What the worker sends the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The worker has started and takes requests.
+    Ready,
+    /// The answer to request `id`: a reply, or why there is none.
+    Answer {
+        id: u32,
+        result: Result<Reply, String>,
+    },
+    /// The GPU device was lost (driver reset, GPU taken away): WebGPU requests now fail.
+    GpuLost(String),
+    /// The worker panicked and is gone; requests in flight will not be answered.
+    Panicked(String),
+}
+
+/// An answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The models are loaded.
+    Loaded(Loaded),
+    /// `n × dim` means and log-variances.
+    Posteriors {
+        dim: u32,
+        mu: Vec<f32>,
+        log_var: Vec<f32>,
+    },
+    /// `n × 784` values in `[0, 1]`.
+    Images(Vec<f32>),
+    /// `n × 10` class probabilities.
+    Probabilities(Vec<f32>),
+    /// The autoencoder's `n × dim` codes and `n × 784` reconstructions, or `None` when this
+    /// build ships no autoencoder (see [`Loaded::autoencoder_missing`]).
+    Autoencoded(Option<Autoencoded>),
+    /// Reference digits: `n × 784` images, their labels and their posteriors.
+    References {
+        images: Vec<f32>,
+        labels: Vec<u8>,
+        dim: u32,
+        mu: Vec<f32>,
+        log_var: Vec<f32>,
+    },
+    /// The request was cancelled before it finished.
+    Cancelled,
+    /// Done; nothing to return.
+    Done,
+}
+
+/// What a page needs to know about the loaded models.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Loaded {
+    pub backend: Backend,
+    /// The latent size of each VAE choice.
+    pub latent_dims: Vec<(VaeChoice, u32)>,
+    /// Why the latent-2 autoencoder is not there, when it is not.
+    pub autoencoder_missing: Option<String>,
+}
+
+impl Loaded {
+    /// The latent size of `model` (2 when it is not listed, as every model but VAE-16 has).
+    pub fn latent_dim(&self, model: VaeChoice) -> usize {
+        self.latent_dims
+            .iter()
+            .find(|(m, _)| *m == model)
+            .map_or(2, |(_, d)| *d as usize)
+    }
+}
+
+/// The autoencoder's answer for a batch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Autoencoded {
+    pub dim: u32,
+    pub codes: Vec<f32>,
+    pub images: Vec<f32>,
+}
+
+/// A message as bytes.
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, String> {
+    postcard::to_allocvec(message).map_err(|e| format!("could not encode a message: {e}"))
+}
+
+/// A message from bytes; garbage gives an error, never a panic.
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
+    postcard::from_bytes(bytes).map_err(|e| format!("could not decode a message: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip() {
+        let request = ToWorker {
+            id: 7,
+            request: Request::Decode {
+                backend: Backend::Cpu,
+                model: VaeChoice::Vae16,
+                codes: vec![0.5; 32],
+            },
+        };
+        let bytes = encode(&request).unwrap();
+        // 32 floats of 4 bytes, and a few bytes of framing.
+        assert!(bytes.len() < 32 * 4 + 16, "{}", bytes.len());
+        assert_eq!(decode::<ToWorker>(&bytes).unwrap(), request);
+
+        let answer = FromWorker::Answer {
+            id: 7,
+            result: Err("no such model".into()),
+        };
+        assert_eq!(
+            decode::<FromWorker>(&encode(&answer).unwrap()).unwrap(),
+            answer
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(decode::<ToWorker>(&[0xff; 3]).is_err());
+        assert!(decode::<FromWorker>(&[]).is_err());
+        let bytes = encode(&FromWorker::Ready).unwrap();
+        assert!(decode::<ToWorker>(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn slugs_round_trip_and_latent_sizes_default_to_two() {
+        for m in VaeChoice::ALL {
+            assert_eq!(VaeChoice::from_slug(m.slug()), m);
+        }
+        assert_eq!(VaeChoice::from_slug("nonsense"), VaeChoice::Vae2);
+        let loaded = Loaded {
+            backend: Backend::Cpu,
+            latent_dims: vec![(VaeChoice::Vae16, 16)],
+            autoencoder_missing: None,
+        };
+        assert_eq!(loaded.latent_dim(VaeChoice::Vae16), 16);
+        assert_eq!(loaded.latent_dim(VaeChoice::Vae2), 2);
+    }
+}

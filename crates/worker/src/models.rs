@@ -1,0 +1,349 @@
+//! The shipped models on one backend, with inference on flat `f32` lists in slices of
+//! [`CHUNK`] images: between two slices the worker's event loop runs, so a cancel message is
+//! seen and a long job (a 400-image manifold) stops early when the page no longer needs it.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use convlab_model::{
+    Autoencoder, IMAGE_PIXELS, LeNet5, Vae, VaeConfig, load_autoencoder, load_lenet, load_vae,
+    synthetic_digit,
+};
+use convlab_protocol::{Autoencoded, Backend, Loaded, REFERENCE_PER_CLASS, VaeChoice};
+
+use crate::{gpu, js};
+
+/// Images per slice: small enough that one slice takes a few milliseconds on the CPU
+/// backend (8 decodes ≈ 90 MFLOP), large enough to keep the per-call overhead low.
+pub const CHUNK: usize = 8;
+
+/// Seed of the "before training" VAE, so its picture is the same on every visit.
+const UNTRAINED_SEED: u64 = 2024;
+
+/// Why a job gave no result.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// The page cancelled it.
+    Cancelled,
+    /// Something went wrong; the sentence says what.
+    Error(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Self {
+        Failure::Error(e)
+    }
+}
+
+/// Set by a cancel message, read between slices.
+#[derive(Clone, Debug, Default)]
+pub struct Stop(Rc<Cell<bool>>);
+
+impl Stop {
+    /// Asks the job to stop.
+    pub fn set(&self) {
+        self.0.set(true);
+    }
+
+    /// `Err(Cancelled)` once asked to stop.
+    fn check(&self) -> Result<(), Failure> {
+        if self.0.get() {
+            Err(Failure::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The shipped files of one model.
+#[derive(Clone, Debug)]
+pub struct WeightFiles {
+    pub json: String,
+    pub bpk: Vec<u8>,
+}
+
+/// Where the weights come from.
+#[derive(Clone, Debug)]
+pub enum WeightSource {
+    /// `NAME.json` and `NAME.bpk` under this URL (ending in `/`).
+    Url(String),
+    /// Files already in memory, by NAME (the tests, which embed the shipped files).
+    Files(HashMap<String, WeightFiles>),
+}
+
+impl WeightSource {
+    async fn get(&self, name: &str) -> Result<WeightFiles, String> {
+        match self {
+            WeightSource::Files(files) => files
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("no weights named {name}")),
+            WeightSource::Url(base) => {
+                let json = js::fetch_bytes(&format!("{base}{name}.json")).await?;
+                let json = String::from_utf8(json)
+                    .map_err(|_| format!("{base}{name}.json is not text"))?;
+                let bpk = js::fetch_bytes(&format!("{base}{name}.bpk")).await?;
+                Ok(WeightFiles { json, bpk })
+            }
+        }
+    }
+}
+
+/// VAE-2, VAE-16, an untrained VAE-2, LeNet-5 and (when shipped) AE-2 on one device.
+#[derive(Debug)]
+pub struct Models {
+    backend: Backend,
+    device: Device,
+    vae2: Vae,
+    vae16: Vae,
+    untrained2: Vae,
+    lenet: LeNet5,
+    /// AE-2, or why it is not there (not shipped, or its files do not load).
+    ae2: Result<Autoencoder, String>,
+}
+
+/// Reference digits and their posteriors under one VAE.
+#[derive(Clone, Debug, PartialEq)]
+pub struct References {
+    pub images: Vec<f32>,
+    pub labels: Vec<u8>,
+    pub mu: Vec<f32>,
+    pub log_var: Vec<f32>,
+}
+
+impl Models {
+    /// Fetches the weights and builds the models on `backend`.
+    pub async fn load(backend: Backend, source: &WeightSource) -> Result<Self, String> {
+        let device = match backend {
+            Backend::Cpu => Device::flex(),
+            Backend::WebGpu => gpu::device().await?,
+        };
+        let vae2 = source.get("vae2").await?;
+        let vae16 = source.get("vae16").await?;
+        let lenet = source.get("lenet5").await?;
+        // AE-2 is optional: without it (or with files that do not load) the pages show the
+        // VAE alone and say why.
+        let ae2 = source.get("ae2").await;
+
+        let named = |name: &str, e: convlab_model::WeightsError| format!("{name}: {e}");
+        let vae2 = load_vae(&vae2.json, &vae2.bpk, &device).map_err(|e| named("vae2", e))?;
+        let vae16 = load_vae(&vae16.json, &vae16.bpk, &device).map_err(|e| named("vae16", e))?;
+        let lenet = load_lenet(&lenet.json, &lenet.bpk, &device).map_err(|e| named("lenet5", e))?;
+        let ae2 = match ae2 {
+            Ok(f) => load_autoencoder(&f.json, &f.bpk, &device).map_err(|e| named("ae2", e)),
+            Err(e) => Err(format!(
+                "the latent-2 autoencoder is not shipped in this build ({e})"
+            )),
+        };
+        device.seed(UNTRAINED_SEED);
+        let untrained2 = VaeConfig::new().with_latent_dim(2).init(&device);
+        Ok(Self {
+            backend,
+            device,
+            vae2,
+            vae16,
+            untrained2,
+            lenet,
+            ae2,
+        })
+    }
+
+    /// What the page needs to know about these models.
+    pub fn info(&self) -> Loaded {
+        Loaded {
+            backend: self.backend,
+            latent_dims: VaeChoice::ALL
+                .iter()
+                .map(|&m| (m, self.vae(m).latent_dim() as u32))
+                .collect(),
+            autoencoder_missing: self.ae2.as_ref().err().cloned(),
+        }
+    }
+
+    /// The latent size of a VAE.
+    pub fn latent_dim(&self, which: VaeChoice) -> usize {
+        self.vae(which).latent_dim()
+    }
+
+    fn vae(&self, which: VaeChoice) -> &Vae {
+        match which {
+            VaeChoice::Vae2 => &self.vae2,
+            VaeChoice::Vae16 => &self.vae16,
+            VaeChoice::Untrained2 => &self.untrained2,
+        }
+    }
+
+    /// An error instead of work on a device that is gone.
+    fn check_device(&self) -> Result<(), String> {
+        match (self.backend, gpu::lost()) {
+            (Backend::WebGpu, Some(why)) => Err(why),
+            _ => Ok(()),
+        }
+    }
+
+    /// `n` images of 784 values as a `[n, 1, 28, 28]` tensor.
+    fn images(&self, values: &[f32]) -> Result<Tensor<4>, String> {
+        self.check_device()?;
+        let n = values.len() / IMAGE_PIXELS;
+        Ok(Tensor::from_data(
+            TensorData::new(values.to_vec(), [n, 1, 28, 28]),
+            &self.device,
+        ))
+    }
+
+    /// `n` codes of `dim` values as a `[n, dim]` tensor.
+    fn codes(&self, values: &[f32], dim: usize) -> Result<Tensor<2>, String> {
+        self.check_device()?;
+        Ok(Tensor::from_data(
+            TensorData::new(values.to_vec(), [values.len() / dim, dim]),
+            &self.device,
+        ))
+    }
+
+    /// The means and log-variances (`n × dim` each) of the posterior of each image.
+    pub async fn encode(
+        &self,
+        which: VaeChoice,
+        images: &[f32],
+        stop: &Stop,
+    ) -> Result<(Vec<f32>, Vec<f32>), Failure> {
+        let (mut mu, mut log_var) = (Vec::new(), Vec::new());
+        for chunk in slices(images, IMAGE_PIXELS, "image")? {
+            stop.check()?;
+            let latent = self.vae(which).encode(self.images(chunk)?);
+            mu.extend(read(latent.mu).await?);
+            log_var.extend(read(latent.log_var).await?);
+            js::yield_now().await;
+        }
+        Ok((mu, log_var))
+    }
+
+    /// Each latent code (`dim` values) decoded to 784 values in `[0, 1]`.
+    pub async fn decode(
+        &self,
+        which: VaeChoice,
+        codes: &[f32],
+        stop: &Stop,
+    ) -> Result<Vec<f32>, Failure> {
+        let dim = self.vae(which).latent_dim();
+        let mut out = Vec::with_capacity(codes.len() / dim.max(1) * IMAGE_PIXELS);
+        for chunk in slices(codes, dim, "latent code")? {
+            stop.check()?;
+            out.extend(read(self.vae(which).decode(self.codes(chunk, dim)?)).await?);
+            js::yield_now().await;
+        }
+        Ok(out)
+    }
+
+    /// LeNet-5's ten class probabilities for each image.
+    pub async fn classify(&self, images: &[f32], stop: &Stop) -> Result<Vec<f32>, Failure> {
+        let mut out = Vec::with_capacity(images.len() / IMAGE_PIXELS * 10);
+        for chunk in slices(images, IMAGE_PIXELS, "image")? {
+            stop.check()?;
+            out.extend(read(self.lenet.predict(self.images(chunk)?)).await?);
+            js::yield_now().await;
+        }
+        Ok(out)
+    }
+
+    /// The plain autoencoder's code and reconstruction of each image, when AE-2 is shipped.
+    pub async fn autoencode(
+        &self,
+        images: &[f32],
+        stop: &Stop,
+    ) -> Result<Option<Autoencoded>, Failure> {
+        let Ok(ae) = &self.ae2 else {
+            return Ok(None);
+        };
+        let (mut codes, mut reconstructions) = (Vec::new(), Vec::new());
+        for chunk in slices(images, IMAGE_PIXELS, "image")? {
+            stop.check()?;
+            let z = ae.encode(self.images(chunk)?);
+            reconstructions.extend(read(ae.decode(z.clone())).await?);
+            codes.extend(read(z).await?);
+            js::yield_now().await;
+        }
+        Ok(Some(Autoencoded {
+            dim: ae.latent_dim() as u32,
+            codes,
+            images: reconstructions,
+        }))
+    }
+
+    /// [`REFERENCE_PER_CLASS`] synthetic digits of each class and their posteriors under
+    /// `which`.
+    pub async fn references(&self, which: VaeChoice, stop: &Stop) -> Result<References, Failure> {
+        let digits = reference_digits(stop).await?;
+        let (mu, log_var) = self.encode(which, &digits.0, stop).await?;
+        Ok(References {
+            images: digits.0.clone(),
+            labels: digits.1.clone(),
+            mu,
+            log_var,
+        })
+    }
+}
+
+/// `values` cut into slices of [`CHUNK`] items of `width` values; an error when the length is
+/// not a whole number of items.
+fn slices<'a>(
+    values: &'a [f32],
+    width: usize,
+    item: &str,
+) -> Result<std::slice::Chunks<'a, f32>, Failure> {
+    if width == 0 || !values.len().is_multiple_of(width) {
+        return Err(Failure::Error(format!(
+            "{} values are not a whole number of {item}s of {width} values",
+            values.len()
+        )));
+    }
+    Ok(values.chunks(CHUNK * width))
+}
+
+/// Reference digit images (`n × 784` values) and their labels.
+type Digits = Rc<(Vec<f32>, Vec<u8>)>;
+
+thread_local! {
+    /// The synthetic reference digits: the same for every model, so made once.
+    static REFERENCE_DIGITS: RefCell<Option<Digits>> = const { RefCell::new(None) };
+}
+
+/// [`REFERENCE_PER_CLASS`] synthetic digits of each class (0, 1, …, 9, 0, 1, …), made once.
+async fn reference_digits(stop: &Stop) -> Result<Digits, Failure> {
+    if let Some(made) = REFERENCE_DIGITS.with(|r| r.borrow().clone()) {
+        return Ok(made);
+    }
+    let n = REFERENCE_PER_CLASS * 10;
+    let mut images = Vec::with_capacity(n * IMAGE_PIXELS);
+    let mut labels = Vec::with_capacity(n);
+    for i in 0..n {
+        if i % (4 * CHUNK) == 0 {
+            stop.check()?;
+            js::yield_now().await;
+        }
+        let digit = (i % 10) as u8;
+        let image = synthetic_digit(digit, 10_000 + i as u64).map_err(|e| e.to_string())?;
+        images.extend(image);
+        labels.push(digit);
+    }
+    let made = Rc::new((images, labels));
+    REFERENCE_DIGITS.with(|r| *r.borrow_mut() = Some(made.clone()));
+    Ok(made)
+}
+
+/// A float tensor's values, read back asynchronously (as WebGPU requires).
+async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| format!("reading a result from the device failed: {e:?}"))?;
+    let values: Vec<f32> = data
+        .try_into_vec::<f32>()
+        .map_err(|e| format!("a result had an unexpected type: {e:?}"))?;
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err("the model produced a non-finite value".to_string());
+    }
+    Ok(values)
+}

@@ -1,0 +1,40 @@
+//! The models' benchmark (not a test of speed: it asserts only that the work was done) in
+//! WebAssembly, in headless Chromium, on the CPU backend: the cases of
+//! `crates/model/benches/shared/cases.rs`, which the native bench (`cargo bench -p
+//! convlab-model --bench inference`) runs too, so `cargo xtask bench` prints the two side by
+//! side. Run it in release mode, as `cargo xtask bench` does:
+//! `cargo test --release --target wasm32-unknown-unknown -p convlab-worker --no-default-features --test bench -- --nocapture`.
+#![allow(clippy::unwrap_used)]
+
+use wasm_bindgen_test::*;
+
+#[path = "../../model/benches/shared/cases.rs"]
+mod cases;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// `performance.now()`: sub-millisecond, unlike `Date.now()`.
+fn now_ms() -> f64 {
+    use wasm_bindgen::JsCast;
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).unwrap();
+    let now: js_sys::Function = js_sys::Reflect::get(&performance, &"now".into())
+        .unwrap()
+        .unchecked_into();
+    now.call0(&performance).unwrap().as_f64().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn models_on_the_cpu_median() {
+    let models = cases::Models::load(
+        (
+            include_str!("../../../weights/vae2.json"),
+            include_bytes!("../../../weights/vae2.bpk"),
+        ),
+        (
+            include_str!("../../../weights/lenet5.json"),
+            include_bytes!("../../../weights/lenet5.bpk"),
+        ),
+        burn::tensor::Device::flex(),
+    );
+    cases::run_all(&models, "wasm", &now_ms, &|line| console_log!("{line}"));
+}
