@@ -2,9 +2,9 @@
 //!
 //! `main.rs` only mounts [`App`]; everything else lives in this library so the browser tests
 //! (`web/tests/`) can mount single pages. Pages use components, never the reverse, and pages
-//! never import each other. The maths comes from `convlab-kernels`, the models from
-//! `convlab-model` (through [`ml`], which loads them once, lazily); this crate only turns them
-//! into DOM, canvases and URL state.
+//! never import each other. The maths comes from `convlab-kernels` and `convlab-digits`; the
+//! models run in the model worker (`convlab-worker`), which [`ml`] asks through [`worker`].
+//! This crate has no Burn in it: it only turns answers into DOM, canvases and URL state.
 
 pub mod app;
 pub mod components;
@@ -13,6 +13,7 @@ pub mod mnist_store;
 pub mod pages;
 pub mod storage;
 pub mod url_state;
+pub mod worker;
 
 pub use app::App;
 

@@ -19,11 +19,11 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-use convlab_model::idx::{IMAGES_MAGIC, LABELS_MAGIC, parse_idx};
-use convlab_model::mnist::{
+use convlab_digits::idx::{IMAGES_MAGIC, LABELS_MAGIC, parse_idx};
+use convlab_digits::mnist::{
     FILES, MnistFile, NUM_CLASSES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
-use convlab_model::{IMAGE_SIZE, MnistDataset};
+use convlab_digits::{IMAGE_SIZE, MnistDataset};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -554,8 +554,8 @@ async fn restore() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use convlab_model::IMAGE_PIXELS;
-    use convlab_model::idx::{encode_idx, gzip};
+    use convlab_digits::IMAGE_PIXELS;
+    use convlab_digits::idx::{encode_idx, gzip};
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn images(count: usize) -> Vec<u8> {

@@ -1,16 +1,13 @@
-//! Benchmarks (not tests of speed: they assert only that the work was done) in WebAssembly,
-//! in headless Chromium: Sobel — Gx, Gy, G and Θ — on a 1920×1080 image, and the model
-//! pages' calls on the CPU backend (the cases of `crates/model/benches/shared/cases.rs`,
-//! which the native bench runs too). Prints the median of several runs. Run it in release mode, as `cargo xtask bench` does:
+//! A benchmark (not a test of speed: it asserts only that the work was done) in WebAssembly,
+//! in headless Chromium: Sobel — Gx, Gy, G and Θ — on a 1920×1080 image. Prints the median of
+//! several runs. (The models' benchmark is the worker's, `crates/worker/tests/bench.rs`.) Run
+//! it in release mode, as `cargo xtask bench` does:
 //! `cargo test --release --target wasm32-unknown-unknown -p convlab-web --test bench -- --nocapture`.
 #![allow(clippy::unwrap_used)]
 
 use convlab_kernels::samples::Sample;
 use convlab_kernels::sobel::{Border, SobelOutput, sobel_into};
 use wasm_bindgen_test::*;
-
-#[path = "../../crates/model/benches/shared/cases.rs"]
-mod cases;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -44,20 +41,4 @@ fn sobel_1920x1080_median() {
     );
     // The work was done: the shapes image has edges.
     assert!(out.magnitude.min_max().1 > 0.5);
-}
-
-#[wasm_bindgen_test]
-fn models_on_the_cpu_median() {
-    let models = cases::Models::load(
-        (
-            include_str!("../../weights/vae2.json"),
-            include_bytes!("../../weights/vae2.bpk"),
-        ),
-        (
-            include_str!("../../weights/lenet5.json"),
-            include_bytes!("../../weights/lenet5.bpk"),
-        ),
-        burn::tensor::Device::flex(),
-    );
-    cases::run_all(&models, "wasm", &now_ms, &|line| console_log!("{line}"));
 }

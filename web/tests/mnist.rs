@@ -7,8 +7,8 @@
 mod common;
 
 use common::*;
-use convlab_model::idx::{encode_idx, gzip};
-use convlab_model::synthetic_digit;
+use convlab_digits::idx::{encode_idx, gzip};
+use convlab_digits::synthetic_digit;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;

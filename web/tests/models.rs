@@ -1,13 +1,13 @@
 //! Browser tests of the model pages (`/draw`, `/interpolate`, `/latent-map`, `/generate`,
-//! `/denoise`) with the shipped weights on the CPU backend: real Burn models in wasm, real
-//! pointer events, real canvases.
+//! `/denoise`) with the shipped weights on the CPU backend: real Burn models in the real
+//! model worker (served by `cargo xtask test`), real pointer events, real canvases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::*;
-use convlab_model::latent::distance;
-use convlab_model::synthetic_strokes;
+use convlab_digits::latent::distance;
+use convlab_digits::synthetic_strokes;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -234,69 +234,6 @@ async fn noise_is_removed_and_letters_score_as_anomalies() {
     assert!(query().contains("src=drawn"));
 }
 
-/// The largest absolute difference between two lists of equal-length vectors.
-fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .flat_map(|(x, y)| {
-            assert_eq!(x.len(), y.len());
-            x.iter().zip(y).map(|(p, q)| (p - q).abs())
-        })
-        .fold(0.0, f32::max)
-}
-
-#[wasm_bindgen_test]
-async fn webgpu_and_the_cpu_give_the_same_outputs() {
-    use convlab_web::ml::{Backend, VaeChoice, example_digit, models};
-    provide_shipped_weights();
-    let gpu = models(Backend::WebGpu)
-        .await
-        .expect("headless Chromium offers WebGPU (SwiftShader)");
-    let cpu = models(Backend::Cpu).await.unwrap();
-    let images: Vec<Vec<f32>> = (0..10).map(example_digit).collect();
-    for which in [VaeChoice::Vae2, VaeChoice::Vae16] {
-        let (pg, pc) = (
-            gpu.encode(which, &images).await.unwrap(),
-            cpu.encode(which, &images).await.unwrap(),
-        );
-        let mus =
-            |p: &[convlab_web::ml::Posterior]| p.iter().map(|p| p.mu.clone()).collect::<Vec<_>>();
-        let lvs = |p: &[convlab_web::ml::Posterior]| {
-            p.iter().map(|p| p.log_var.clone()).collect::<Vec<_>>()
-        };
-        assert!(
-            max_diff(&mus(&pg), &mus(&pc)) <= 1e-4,
-            "{which:?} μ: {}",
-            max_diff(&mus(&pg), &mus(&pc))
-        );
-        assert!(max_diff(&lvs(&pg), &lvs(&pc)) <= 1e-4, "{which:?} log σ²");
-        let codes = mus(&pc);
-        let (dg, dc) = (
-            gpu.decode(which, &codes).await.unwrap(),
-            cpu.decode(which, &codes).await.unwrap(),
-        );
-        assert!(
-            max_diff(&dg, &dc) <= 1e-4,
-            "{which:?} decode: {}",
-            max_diff(&dg, &dc)
-        );
-    }
-    let (cg, cc) = (
-        gpu.classify(&images).await.unwrap(),
-        cpu.classify(&images).await.unwrap(),
-    );
-    let (cg, cc): (Vec<Vec<f32>>, Vec<Vec<f32>>) = (
-        cg.iter().map(|p| p.to_vec()).collect(),
-        cc.iter().map(|p| p.to_vec()).collect(),
-    );
-    assert!(
-        max_diff(&cg, &cc) <= 1e-4,
-        "LeNet-5: {}",
-        max_diff(&cg, &cc)
-    );
-}
-
 #[wasm_bindgen_test]
 async fn a_lost_gpu_moves_the_page_to_the_cpu_and_keeps_the_drawing() {
     let _app = mount_model_page_on("/draw", "page-draw", "webgpu").await;
@@ -304,7 +241,7 @@ async fn a_lost_gpu_moves_the_page_to_the_cpu_and_keeps_the_drawing() {
     let answer = draw_digit(3, 3).await;
     assert_eq!(answer, "3");
     let ink = ink_pixels("draw-canvas");
-    convlab_web::ml::gpu::destroy();
+    convlab_web::ml::lose_gpu().await.unwrap();
     wait_until("the move to the CPU", 30.0, || {
         find("backend").is_some_and(|_| text("backend") == "cpu")
     })

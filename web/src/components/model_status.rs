@@ -15,11 +15,7 @@ pub type ModelsResource = LocalResource<Result<Rc<Models>, String>>;
 #[component]
 pub fn ModelStatus(models: ModelsResource) -> impl IntoView {
     let ctx = use_context::<MlContext>().unwrap_or_default();
-    let state = move || {
-        models
-            .get()
-            .map(|loaded| loaded.map(|m| (m.backend, m.manifests.contains_key("ae2"))))
-    };
+    let state = move || models.get().map(|loaded| loaded.map(|m| m.backend));
     view! {
         <div class="model-status" data-testid="model-status">
             {move || match state() {
@@ -27,7 +23,7 @@ pub fn ModelStatus(models: ModelsResource) -> impl IntoView {
                 Some(Err(e)) => view! {
                     <span class="error" role="alert">{format!("The models could not be loaded: {e}")}</span>
                 }.into_any(),
-                Some(Ok((backend, _))) => view! {
+                Some(Ok(backend)) => view! {
                     <span>
                         "Running on "
                         <b data-testid="backend">{backend.name()}</b>

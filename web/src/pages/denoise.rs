@@ -3,8 +3,8 @@
 //! unusual an input is against the scores of typical digits (anomaly detection): a letter or
 //! a scribble scores higher than nearly every digit.
 
-use convlab_model::anomaly::{AnomalyScore, Corruption, Histogram, quantile};
-use convlab_model::preprocess_drawing;
+use convlab_digits::anomaly::{AnomalyScore, Corruption, Histogram, quantile};
+use convlab_digits::preprocess_drawing;
 use leptos::prelude::*;
 
 use crate::components::controls::{SelectField, SliderField};

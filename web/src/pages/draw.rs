@@ -2,9 +2,9 @@
 //! (μ, σ, its place on the latent map), reconstructed, sampled around, classified by
 //! LeNet-5, and put through the plain autoencoder beside the VAE.
 
+use convlab_digits::{Preprocessed, preprocess_drawing};
 use convlab_kernels::Grid;
 use convlab_kernels::image::{Tone, resize};
-use convlab_model::{Preprocessed, preprocess_drawing};
 use leptos::prelude::*;
 
 use crate::components::bars::ClassBars;

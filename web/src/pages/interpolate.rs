@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use convlab_digits::latent::Path;
+use convlab_digits::preprocess_drawing;
 use convlab_kernels::Grid;
-use convlab_model::latent::Path;
-use convlab_model::preprocess_drawing;
 use leptos::prelude::*;
 
 use crate::components::controls::{SelectField, SliderField};

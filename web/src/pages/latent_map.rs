@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use convlab_model::MnistDataset;
-use convlab_model::latent::{Projection, manifold_grid};
+use convlab_digits::MnistDataset;
+use convlab_digits::latent::{Projection, manifold_grid};
 use leptos::prelude::*;
 
 use crate::components::canvas::ImageCanvas;

@@ -220,43 +220,17 @@ pub async fn draw_strokes(testid: &str, strokes: &[Vec<(f64, f64)>]) {
     }
 }
 
-/// Hands the shipped weights to the app (the test server has no `weights/` folder to fetch
-/// from): the same bytes `trunk` copies into `dist/weights/`.
-pub fn provide_shipped_weights() {
-    let files = |json: &str, bpk: &[u8]| convlab_web::ml::WeightFiles {
-        json: json.to_string(),
-        bpk: bpk.to_vec(),
-    };
-    let mut map = std::collections::HashMap::new();
-    map.insert(
-        "vae2".to_string(),
-        files(
-            include_str!("../../../weights/vae2.json"),
-            include_bytes!("../../../weights/vae2.bpk"),
+/// Points the app at the model worker and the shipped weights that `cargo xtask test` serves
+/// for the browser tests (the test page's own server has neither). The address is fixed when
+/// the tests are compiled, from `CONVLAB_TEST_WORKER_URL`.
+pub fn use_test_worker() {
+    match option_env!("CONVLAB_TEST_WORKER_URL") {
+        Some(url) => convlab_web::worker::set_base(url),
+        None => panic!(
+            "CONVLAB_TEST_WORKER_URL is not set: the model pages' browser tests need the model \
+             worker served beside them; run them with `cargo xtask test`"
         ),
-    );
-    map.insert(
-        "vae16".to_string(),
-        files(
-            include_str!("../../../weights/vae16.json"),
-            include_bytes!("../../../weights/vae16.bpk"),
-        ),
-    );
-    map.insert(
-        "lenet5".to_string(),
-        files(
-            include_str!("../../../weights/lenet5.json"),
-            include_bytes!("../../../weights/lenet5.bpk"),
-        ),
-    );
-    map.insert(
-        "ae2".to_string(),
-        files(
-            include_str!("../../../weights/ae2.json"),
-            include_bytes!("../../../weights/ae2.bpk"),
-        ),
-    );
-    convlab_web::ml::provide_weight_files(map);
+    }
 }
 
 /// Waits until `ready()` holds, up to `seconds`, frame by frame; panics with `what` after.
@@ -270,7 +244,7 @@ pub async fn wait_until(what: &str, seconds: f64, ready: impl Fn() -> bool) {
     }
 }
 
-/// Mounts a model page with the shipped weights on the CPU backend and waits until the
+/// Mounts a model page (its models in the served worker) on the CPU backend and waits until the
 /// models are loaded (the `backend` badge shows).
 pub async fn mount_model_page(url: &str, page_testid: &str) -> Mounted {
     mount_model_page_on(url, page_testid, "cpu").await
@@ -286,7 +260,7 @@ pub async fn mount_model_page_on(url: &str, page_testid: &str, backend: &str) ->
         .unwrap()
         .set_item("convlab.backend", backend)
         .unwrap();
-    provide_shipped_weights();
+    use_test_worker();
     let app = mount_app_at(url, page_testid).await;
     wait_until("the models to load", 60.0, || find("backend").is_some()).await;
     app

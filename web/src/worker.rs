@@ -1,0 +1,323 @@
+//! The page's end of the model worker: starts it on the first request, numbers the requests,
+//! matches the answers, cancels what is no longer wanted, and notices when the worker dies.
+//!
+//! The worker is `convlab-worker` (built by Trunk as `convlab-worker.js` +
+//! `convlab-worker_bg.wasm` beside the page). It is started from a tiny script in a `Blob`
+//! that imports those two files by absolute URL, so the same code starts it from the app's
+//! own folder or, in the browser tests, from the test server ([`set_base`]).
+//!
+//! - A request waits until the worker has said `Ready` (messages sent before its handler is
+//!   installed would be lost).
+//! - Dropping a request's future before its answer sends `Cancel`, so a page that moved on
+//!   does not keep the worker busy with a stale manifold.
+//! - If the worker panics or fails to start, every request in flight fails with the reason;
+//!   the next request starts a new worker and first replays the `Load`s the old one had.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use convlab_protocol::{FromWorker, Reply, Request, ToWorker, decode, encode};
+use futures::channel::oneshot;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+type Answer = Result<Reply, String>;
+type Hook = Box<dyn Fn(String)>;
+
+thread_local! {
+    static WORKER: RefCell<Option<Rc<Connection>>> = const { RefCell::new(None) };
+    static BASE: RefCell<Option<String>> = const { RefCell::new(None) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+    /// The loads asked for so far, replayed into a restarted worker.
+    static LOADS: RefCell<Vec<Request>> = const { RefCell::new(Vec::new()) };
+    static ON_GPU_LOST: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    static GPU_LOST: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Where the worker's files are (an absolute URL ending in `/`); by default the folder of the
+/// page. The browser tests point it at their file server.
+pub fn set_base(url: &str) {
+    let url = if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    };
+    BASE.with(|b| *b.borrow_mut() = Some(url));
+}
+
+/// The folder of the worker's files (and of `weights/`), as an absolute URL ending in `/`.
+pub fn base() -> Result<String, String> {
+    if let Some(base) = BASE.with(|b| b.borrow().clone()) {
+        return Ok(base);
+    }
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let page = document
+        .base_uri()
+        .map_err(|e| message(&e))?
+        .ok_or("the page has no base URL")?;
+    web_sys::Url::new_with_base("./", &page)
+        .map(|u| u.href())
+        .map_err(|e| message(&e))
+}
+
+/// Runs `f` with the reason when the worker's GPU device is lost (replacing an earlier hook).
+pub fn on_gpu_lost(f: impl Fn(String) + 'static) {
+    ON_GPU_LOST.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+}
+
+/// Why the worker's GPU device is gone, once it is.
+pub fn gpu_lost() -> Option<String> {
+    GPU_LOST.with(|l| l.borrow().clone())
+}
+
+/// Sends `request` to the worker (starting it if needed) and waits for the answer.
+pub async fn call(request: Request) -> Answer {
+    let load = matches!(request, Request::Load { .. }).then(|| request.clone());
+    let connection = connection()?;
+    connection.ready().await?;
+    let id = next_id();
+    let (sender, receiver) = oneshot::channel();
+    connection.pending.borrow_mut().insert(id, sender);
+    let mut guard = CancelOnDrop {
+        connection: connection.clone(),
+        id,
+        armed: true,
+    };
+    connection.send(&ToWorker { id, request })?;
+    let answer = receiver
+        .await
+        .unwrap_or_else(|_| Err("the model worker stopped before answering".to_string()));
+    guard.armed = false;
+    if let (Some(load), Ok(_)) = (load, &answer) {
+        LOADS.with(|loads| {
+            let mut loads = loads.borrow_mut();
+            if !loads.contains(&load) {
+                loads.push(load);
+            }
+        });
+    }
+    answer
+}
+
+fn next_id() -> u32 {
+    NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1).max(1));
+        id
+    })
+}
+
+/// Cancels request `id` in the worker if its future is dropped before the answer.
+struct CancelOnDrop {
+    connection: Rc<Connection>,
+    id: u32,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.armed
+            && self
+                .connection
+                .pending
+                .borrow_mut()
+                .remove(&self.id)
+                .is_some()
+        {
+            let _ = self.connection.send(&ToWorker {
+                id: 0,
+                request: Request::Cancel { id: self.id },
+            });
+        }
+    }
+}
+
+/// The running worker, or a new one if there is none (or it died).
+fn connection() -> Result<Rc<Connection>, String> {
+    if let Some(c) = WORKER.with(|w| w.borrow().clone())
+        && c.dead.borrow().is_none()
+    {
+        return Ok(c);
+    }
+    let connection = Connection::start()?;
+    WORKER.with(|w| *w.borrow_mut() = Some(connection.clone()));
+    Ok(connection)
+}
+
+/// Whether the worker has said `Ready`, and who is waiting for it.
+enum Start {
+    Starting(Vec<oneshot::Sender<Result<(), String>>>),
+    Ready,
+}
+
+/// One running worker.
+struct Connection {
+    worker: web_sys::Worker,
+    start: RefCell<Start>,
+    pending: RefCell<HashMap<u32, oneshot::Sender<Answer>>>,
+    /// Why the worker is gone, once it is.
+    dead: RefCell<Option<String>>,
+    /// The `Blob` URL of the start-up script, revoked once the worker runs.
+    script_url: String,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl Connection {
+    fn start() -> Result<Rc<Self>, String> {
+        let base = base()?;
+        let js = format!("{base}convlab-worker.js");
+        let wasm = format!("{base}convlab-worker_bg.wasm");
+        // Failures to fetch either file are reported as a plain string message.
+        let script = format!(
+            "try {{ importScripts({js:?}); }} catch (e) {{ \
+               postMessage('could not load the model worker from {js}: ' + e); throw e; }}\n\
+             wasm_bindgen({{ module_or_path: {wasm:?} }}).catch(function (e) {{ \
+               postMessage('could not start the model worker ({wasm}): ' + e); }});\n"
+        );
+        let parts = js_sys::Array::of1(&JsValue::from_str(&script));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+            .map_err(|e| message(&e))?;
+        let script_url =
+            web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| message(&e))?;
+        let worker = web_sys::Worker::new(&script_url)
+            .map_err(|e| format!("could not start the model worker: {}", message(&e)))?;
+        Ok(Rc::new_cyclic(|weak: &std::rc::Weak<Self>| {
+            let me = weak.clone();
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |event: web_sys::MessageEvent| {
+                    if let Some(c) = me.upgrade() {
+                        c.receive(event.data());
+                    }
+                },
+            );
+            let me = weak.clone();
+            let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(
+                move |event: web_sys::ErrorEvent| {
+                    event.prevent_default();
+                    if let Some(c) = me.upgrade() {
+                        c.die(format!("the model worker failed: {}", event.message()));
+                    }
+                },
+            );
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            Self {
+                worker,
+                start: RefCell::new(Start::Starting(Vec::new())),
+                pending: RefCell::new(HashMap::new()),
+                dead: RefCell::new(None),
+                script_url,
+                _on_message: on_message,
+                _on_error: on_error,
+            }
+        }))
+    }
+
+    /// Waits for `Ready`.
+    async fn ready(&self) -> Result<(), String> {
+        if let Some(why) = self.dead.borrow().clone() {
+            return Err(why);
+        }
+        let receiver = match &mut *self.start.borrow_mut() {
+            Start::Ready => return Ok(()),
+            Start::Starting(waiting) => {
+                let (sender, receiver) = oneshot::channel();
+                waiting.push(sender);
+                receiver
+            }
+        };
+        receiver
+            .await
+            .unwrap_or_else(|_| Err("the model worker stopped while starting".to_string()))
+    }
+
+    fn send(&self, outgoing: &ToWorker) -> Result<(), String> {
+        if let Some(why) = self.dead.borrow().clone() {
+            return Err(why);
+        }
+        let bytes = encode(outgoing)?;
+        let array = js_sys::Uint8Array::from(bytes.as_slice());
+        let transfer = js_sys::Array::of1(&array.buffer());
+        self.worker
+            .post_message_with_transfer(&array, &transfer)
+            .map_err(|e| format!("could not send to the model worker: {}", message(&e)))
+    }
+
+    fn receive(&self, data: JsValue) {
+        // A string is the start-up script saying the worker could not start.
+        if let Some(text) = data.as_string() {
+            self.die(text);
+            return;
+        }
+        let bytes = js_sys::Uint8Array::new(&data).to_vec();
+        match decode::<FromWorker>(&bytes) {
+            Ok(FromWorker::Ready) => {
+                let _ = web_sys::Url::revoke_object_url(&self.script_url);
+                // A restarted worker first loads what the old one had: the worker takes
+                // requests in the order they arrive, and a model request waits for its load.
+                for load in LOADS.with(|l| l.borrow().clone()) {
+                    let _ = self.send(&ToWorker {
+                        id: next_id(),
+                        request: load,
+                    });
+                }
+                let waiting = std::mem::replace(&mut *self.start.borrow_mut(), Start::Ready);
+                if let Start::Starting(waiting) = waiting {
+                    for w in waiting {
+                        let _ = w.send(Ok(()));
+                    }
+                }
+            }
+            Ok(FromWorker::Answer { id, result }) => {
+                let sender = self.pending.borrow_mut().remove(&id);
+                if let Some(sender) = sender {
+                    let _ = sender.send(result);
+                }
+            }
+            Ok(FromWorker::GpuLost(why)) => {
+                GPU_LOST.with(|l| *l.borrow_mut() = Some(why.clone()));
+                ON_GPU_LOST.with(|h| {
+                    if let Some(hook) = h.borrow().as_ref() {
+                        hook(why);
+                    }
+                });
+            }
+            Ok(FromWorker::Panicked(why)) => self.die(format!("the model worker crashed: {why}")),
+            Err(e) => self.die(format!("the model worker sent a message that {e}")),
+        }
+    }
+
+    /// Marks the worker gone, fails everything waiting on it and stops it.
+    fn die(&self, why: String) {
+        if self.dead.borrow().is_some() {
+            return;
+        }
+        web_sys::console::error_1(&why.clone().into());
+        *self.dead.borrow_mut() = Some(why.clone());
+        self.worker.terminate();
+        let waiting = std::mem::replace(&mut *self.start.borrow_mut(), Start::Starting(Vec::new()));
+        if let Start::Starting(waiting) = waiting {
+            for w in waiting {
+                let _ = w.send(Err(why.clone()));
+            }
+        }
+        for (_, sender) in self.pending.borrow_mut().drain() {
+            let _ = sender.send(Err(why.clone()));
+        }
+    }
+}
+
+/// The text of a thrown JavaScript value.
+fn message(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
