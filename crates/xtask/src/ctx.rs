@@ -46,6 +46,14 @@ impl Ctx {
         })
     }
 
+    /// Cargo's target directory: `CARGO_TARGET_DIR`, or `target/` at the root.
+    pub fn target_dir(&self) -> PathBuf {
+        match env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+            Some(dir) => self.root.join(dir),
+            None => self.root.join("target"),
+        }
+    }
+
     /// Directory holding npm's `wasm-opt` once binaryen is installed.
     pub fn binaryen_bin(&self) -> PathBuf {
         binaryen_bin(&self.tools_dir)

@@ -2,7 +2,7 @@
 //! Standard library only, so it builds in seconds on a fresh machine.
 
 mod ctx;
-mod mnist_files;
+mod file_server;
 mod steps;
 mod tools;
 

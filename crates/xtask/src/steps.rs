@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::ctx::{Ctx, Result, TestCounts, display, fmt_bytes, fmt_duration};
-use crate::mnist_files;
+use crate::file_server::{self, Files};
 use crate::tools::{self, Installed, Needs};
 
 // ---------------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ pub fn serve(ctx: &Ctx, args: &[String]) -> Result {
     });
     // Checked before the (possibly long) setup, so a typo fails at once.
     let mnist_dir = mnist_dir
-        .map(|dir| mnist_files::check_dir(&dir))
+        .map(|dir| file_server::check_mnist_dir(&dir))
         .transpose()?;
     tools::setup(
         ctx,
@@ -80,13 +80,13 @@ pub fn serve(ctx: &Ctx, args: &[String]) -> Result {
         return exec(cmd);
     };
     // The files come from a small server of ours, behind trunk's proxy at /mnist/.
-    let addr = mnist_files::spawn(dir.clone())?;
+    let addr = file_server::spawn(Files::new(file_server::mnist_routes(&dir), false), 0)?;
     cmd.arg("--proxy-backend")
-        .arg(format!("http://{addr}{}", mnist_files::URL_PREFIX));
+        .arg(format!("http://{addr}{}", file_server::MNIST_PREFIX));
     println!(
         "MNIST: serving the four files of {} at {}/<name> (the app loads them itself)",
         dir.display(),
-        mnist_files::URL_PREFIX
+        file_server::MNIST_PREFIX
     );
     println!("$ {}", display(&cmd));
     // A child, not exec: this process keeps serving the files while trunk runs.
@@ -296,8 +296,8 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
                 ],
             ),
         ),
-        // The web app with its browser tests, and the libraries it uses. The libraries' own
-        // native test suites (proptest, Burn) are not built for wasm32.
+        // The web app and the model worker with their browser tests, and the libraries they
+        // use. The libraries' own native test suites (proptest, Burn) are not built for wasm32.
         Step::new(
             "clippy (wasm32)",
             cargo(
@@ -308,6 +308,8 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
                     "wasm32-unknown-unknown",
                     "-p",
                     "convlab-web",
+                    "-p",
+                    "convlab-worker",
                     "--all-targets",
                     "--",
                     "-D",
@@ -326,6 +328,10 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
                     "-p",
                     "convlab-kernels",
                     "-p",
+                    "convlab-digits",
+                    "-p",
+                    "convlab-protocol",
+                    "-p",
                     "convlab-model",
                     "--lib",
                     "--",
@@ -334,28 +340,25 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
                 ],
             ),
         ),
-        // The web crate's tests run only in a browser (next step).
+        // The web app's and the worker's tests run only in a browser (next steps).
         Step::tests(
             "tests (native)",
-            cargo(ctx, &["test", "--workspace", "--exclude", "convlab-web"]),
+            cargo(
+                ctx,
+                &[
+                    "test",
+                    "--workspace",
+                    "--exclude",
+                    "convlab-web",
+                    "--exclude",
+                    "convlab-worker",
+                ],
+            ),
         ),
     ];
     let mut skipped = Vec::new();
     if browser {
-        let mut cmd = cargo(
-            ctx,
-            &[
-                "test",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "convlab-web",
-            ],
-        );
-        browser_env(&mut cmd, &installed)?;
-        // No debug info: keeps the wasm test binaries (and the browser's memory) small.
-        cmd.env("CARGO_PROFILE_DEV_DEBUG", "0");
-        steps.push(Step::tests("tests (browser)", cmd));
+        steps.extend(browser_steps(ctx, &installed)?);
     } else {
         skipped.push("tests (browser)");
     }
@@ -370,6 +373,92 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
         skipped.push("release build");
     }
     run_steps(ctx, timings, steps, &skipped, "step timings").map(drop)
+}
+
+/// The port the test file server tries first: a fixed one keeps `CONVLAB_TEST_WORKER_URL`
+/// (compiled into the app's browser tests) the same from run to run, so they are not rebuilt.
+const TEST_SERVER_PORT: u16 = 47380;
+
+/// The browser tests: the worker's own (its models on a page), then the app's, whose model
+/// pages start the real worker from a file server of ours.
+fn browser_steps(ctx: &Ctx, installed: &Installed) -> Result<Vec<Step>> {
+    let wasm_test = |package: &str, no_run: bool| -> Result<Command> {
+        let mut cmd = cargo(
+            ctx,
+            &["test", "--target", "wasm32-unknown-unknown", "-p", package],
+        );
+        if no_run {
+            cmd.arg("--no-run");
+        }
+        browser_env(&mut cmd, installed)?;
+        // No debug info: keeps the wasm (and the browser's memory) small. The same settings
+        // for every wasm step, so they share their build.
+        cmd.env("CARGO_PROFILE_DEV_DEBUG", "0");
+        Ok(cmd)
+    };
+    // The worker's tests also build its binary (with the same features), which the app's
+    // tests load: `worker bundle` only runs wasm-bindgen on it.
+    let worker_tests = wasm_test("convlab-worker", false)?;
+    let bundle = Step {
+        after: Some(bundle_test_worker),
+        ..Step::new("worker bundle", wasm_test("convlab-worker", true)?)
+    };
+    let addr = file_server::spawn(test_worker_files(ctx)?, TEST_SERVER_PORT)
+        .or_else(|_| file_server::spawn(test_worker_files(ctx)?, 0))?;
+    let mut app_tests = wasm_test("convlab-web", false)?;
+    app_tests.env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
+    Ok(vec![
+        Step::tests("tests (browser, worker)", worker_tests),
+        bundle,
+        Step::tests("tests (browser, app)", app_tests),
+    ])
+}
+
+/// Where `worker bundle` puts the worker's JavaScript and wasm for the app's browser tests.
+fn test_worker_dir(ctx: &Ctx) -> std::path::PathBuf {
+    ctx.target_dir().join("convlab-test-worker")
+}
+
+/// The worker's two files and the shipped weights, at the paths the app asks for.
+fn test_worker_files(ctx: &Ctx) -> Result<Files> {
+    let dir = test_worker_dir(ctx);
+    let mut routes: Vec<(String, std::path::PathBuf)> =
+        ["convlab-worker.js", "convlab-worker_bg.wasm"]
+            .iter()
+            .map(|name| (format!("/{name}"), dir.join(name)))
+            .collect();
+    let weights = ctx.root.join("weights");
+    let entries =
+        fs::read_dir(&weights).map_err(|e| format!("cannot read {}: {e}", weights.display()))?;
+    for path in entries.flatten().map(|e| e.path()) {
+        let shipped = path
+            .extension()
+            .is_some_and(|ext| ext == "json" || ext == "bpk");
+        if let (true, Some(name)) = (shipped, path.file_name().and_then(|n| n.to_str())) {
+            routes.push((format!("/weights/{name}"), path.clone()));
+        }
+    }
+    Ok(Files::new(routes, true))
+}
+
+/// `wasm-bindgen --target no-modules` on the worker binary the tests built: what Trunk does
+/// for a `data-type="worker"` module.
+fn bundle_test_worker(ctx: &Ctx) -> Result {
+    let wasm = ctx
+        .target_dir()
+        .join("wasm32-unknown-unknown/debug/convlab-worker.wasm");
+    if !wasm.is_file() {
+        return Err(format!(
+            "the worker binary {} was not built",
+            wasm.display()
+        ));
+    }
+    ctx.run(
+        ctx.command("wasm-bindgen")
+            .args(["--target", "no-modules", "--no-typescript", "--out-dir"])
+            .arg(test_worker_dir(ctx))
+            .arg(&wasm),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,28 +481,35 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         ctx,
         &["bench", "-p", "convlab-model", "--bench", "inference"],
     );
+    let wasm_bench = |package: &str, extra: &[&str]| -> Result<Command> {
+        let mut cmd = cargo(
+            ctx,
+            &[
+                "test",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                package,
+            ],
+        );
+        cmd.args(extra)
+            .args(["--test", "bench", "--", "--nocapture"]);
+        browser_env(&mut cmd, &installed)?;
+        Ok(cmd)
+    };
     // The CPU backend only: the wasm column times `flex`, as the native one does.
-    let mut wasm = cargo(
-        ctx,
-        &[
-            "test",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "convlab-web",
-            "--no-default-features",
-            "--test",
-            "bench",
-            "--",
-            "--nocapture",
-        ],
-    );
-    browser_env(&mut wasm, &installed)?;
     let steps = vec![
         Step::new("bench (native, criterion)", native),
         Step::new("bench (native, models)", models),
-        Step::new("bench (wasm, headless Chromium)", wasm),
+        Step::new(
+            "bench (wasm, Sobel, headless Chromium)",
+            wasm_bench("convlab-web", &[])?,
+        ),
+        Step::new(
+            "bench (wasm, models, headless Chromium)",
+            wasm_bench("convlab-worker", &["--no-default-features"])?,
+        ),
     ];
     let benches = run_steps(ctx, timings, steps, &[], "bench timings")?;
     print_bench_table(&benches);

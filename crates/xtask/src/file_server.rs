@@ -1,9 +1,11 @@
-//! The MNIST files for `cargo xtask serve --mnist-dir DIR` (or `MNIST_DIR`): a small static
-//! file server on 127.0.0.1 that answers `GET /mnist/<name>` for the four canonical IDX `.gz`
-//! names only, which trunk's proxy puts beside the app, so the app finds them at
-//! `mnist/<name>` without the user dragging anything. Nothing else is served: no other name,
-//! no listing, no path outside the folder; requests are read with a size limit and timeouts,
-//! and a handful of connections at a time.
+//! A small static file server on 127.0.0.1 for the files the app loads at run time but trunk
+//! does not serve: the MNIST files of `cargo xtask serve --mnist-dir DIR` (behind trunk's
+//! proxy at `/mnist/`), and, for the browser tests, the model worker and the shipped weights
+//! (which the test page fetches from this server's origin, hence CORS).
+//!
+//! It serves exactly the files it is given, each at its own URL path: no other path, no
+//! listing, nothing outside them. Requests are read with a size limit and timeouts, and a
+//! handful of connections at a time.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -15,31 +17,32 @@ use std::time::Duration;
 
 use crate::ctx::Result;
 
-/// The four files, as distributed.
-pub const NAMES: [&str; 4] = [
+/// The four MNIST files, as distributed.
+pub const MNIST_NAMES: [&str; 4] = [
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
     "t10k-images-idx3-ubyte.gz",
     "t10k-labels-idx1-ubyte.gz",
 ];
 
-/// Where the app asks for them.
-pub const URL_PREFIX: &str = "/mnist";
+/// Where the app asks for the MNIST files.
+pub const MNIST_PREFIX: &str = "/mnist";
 
 /// Longest request head read (request line and headers).
 const MAX_HEAD: usize = 8 * 1024;
 /// Connections handled at once; more wait in the listener's backlog.
 const MAX_CONNECTIONS: usize = 8;
 
-/// Checks that `dir` holds the four files; the error names the folder and what is missing.
-pub fn check_dir(dir: &Path) -> Result<PathBuf> {
+/// Checks that `dir` holds the four MNIST files; the error names the folder and what is
+/// missing.
+pub fn check_mnist_dir(dir: &Path) -> Result<PathBuf> {
     if !dir.is_dir() {
         return Err(format!(
             "the MNIST folder {} does not exist (from --mnist-dir or MNIST_DIR)",
             dir.display()
         ));
     }
-    let missing: Vec<&str> = NAMES
+    let missing: Vec<&str> = MNIST_NAMES
         .iter()
         .copied()
         .filter(|name| !dir.join(name).is_file())
@@ -51,20 +54,42 @@ pub fn check_dir(dir: &Path) -> Result<PathBuf> {
             "the MNIST folder {} lacks {}: it must hold the four files {}",
             dir.display(),
             missing.join(", "),
-            NAMES.join(", ")
+            MNIST_NAMES.join(", ")
         ))
     }
 }
 
-/// Serves the four files of `dir` on an ephemeral port of 127.0.0.1 from a background
-/// thread; returns the address.
-pub fn spawn(dir: PathBuf) -> Result<SocketAddr> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| format!("cannot listen on 127.0.0.1 for the MNIST files: {e}"))?;
+/// The routes for the four MNIST files of `dir` at `/mnist/<name>`.
+pub fn mnist_routes(dir: &Path) -> Vec<(String, PathBuf)> {
+    MNIST_NAMES
+        .iter()
+        .map(|name| (format!("{MNIST_PREFIX}/{name}"), dir.join(name)))
+        .collect()
+}
+
+/// What a server serves: each URL path with its file.
+#[derive(Clone, Debug)]
+pub struct Files {
+    routes: Vec<(String, PathBuf)>,
+    /// Whether pages of other origins may fetch the files (`Access-Control-Allow-Origin: *`).
+    cors: bool,
+}
+
+impl Files {
+    pub fn new(routes: Vec<(String, PathBuf)>, cors: bool) -> Self {
+        Self { routes, cors }
+    }
+}
+
+/// Serves `files` on `port` of 127.0.0.1 (0: any free port) from a background thread;
+/// returns the address.
+pub fn spawn(files: Files, port: u16) -> Result<SocketAddr> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
     let addr = listener
         .local_addr()
-        .map_err(|e| format!("cannot read the MNIST server's address: {e}"))?;
-    let dir = Arc::new(dir);
+        .map_err(|e| format!("cannot read the file server's address: {e}"))?;
+    let files = Arc::new(files);
     let active = Arc::new(AtomicUsize::new(0));
     thread::spawn(move || {
         for stream in listener.incoming() {
@@ -73,9 +98,9 @@ pub fn spawn(dir: PathBuf) -> Result<SocketAddr> {
                 thread::sleep(Duration::from_millis(10));
             }
             active.fetch_add(1, Ordering::AcqRel);
-            let (dir, active) = (dir.clone(), active.clone());
+            let (files, active) = (files.clone(), active.clone());
             thread::spawn(move || {
-                let _ = handle(stream, &dir);
+                let _ = handle(stream, &files);
                 active.fetch_sub(1, Ordering::AcqRel);
             });
         }
@@ -86,9 +111,9 @@ pub fn spawn(dir: PathBuf) -> Result<SocketAddr> {
 /// What a request asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Answer {
-    /// One of the four files (`head`: headers only).
+    /// The file of route `index` (`head`: headers only).
     File {
-        name: &'static str,
+        index: usize,
         head: bool,
     },
     NotFound,
@@ -97,7 +122,7 @@ enum Answer {
 }
 
 /// Decides from the request line, e.g. `GET /mnist/t10k-images-idx3-ubyte.gz HTTP/1.1`.
-fn route(request_line: &str) -> Answer {
+fn route(request_line: &str, files: &Files) -> Answer {
     let mut parts = request_line.split_whitespace();
     let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -112,16 +137,24 @@ fn route(request_line: &str) -> Answer {
         _ => return Answer::MethodNotAllowed,
     };
     let path = target.split(['?', '#']).next().unwrap_or_default();
-    let name = path
-        .strip_prefix(URL_PREFIX)
-        .and_then(|rest| rest.strip_prefix('/'));
-    match NAMES.iter().find(|n| Some(**n) == name) {
-        Some(name) => Answer::File { name, head },
+    match files.routes.iter().position(|(p, _)| p == path) {
+        Some(index) => Answer::File { index, head },
         None => Answer::NotFound,
     }
 }
 
-fn handle(stream: TcpStream, dir: &Path) -> io::Result<()> {
+/// The `Content-Type` of a file, from its name.
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("wasm") => "application/wasm",
+        Some("js") => "text/javascript",
+        Some("json") => "application/json",
+        Some("gz") => "application/gzip",
+        _ => "application/octet-stream",
+    }
+}
+
+fn handle(stream: TcpStream, files: &Files) -> io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(60)))?;
     let mut reader = BufReader::new(stream.try_clone()?).take(MAX_HEAD as u64);
@@ -136,14 +169,20 @@ fn handle(stream: TcpStream, dir: &Path) -> io::Result<()> {
         }
     }
     let mut out = stream;
-    match route(&request_line) {
-        Answer::File { name, head } => match std::fs::File::open(dir.join(name)) {
+    match route(&request_line, files) {
+        Answer::File { index, head } => match std::fs::File::open(&files.routes[index].1) {
             Ok(mut file) => {
                 let len = file.metadata()?.len();
+                let kind = content_type(&files.routes[index].1);
+                let cors = if files.cors {
+                    "Access-Control-Allow-Origin: *\r\n"
+                } else {
+                    ""
+                };
                 write!(
                     out,
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/gzip\r\nContent-Length: \
-                     {len}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
+                    "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {len}\r\n\
+                     {cors}Cache-Control: no-cache\r\nConnection: close\r\n\r\n"
                 )?;
                 if !head {
                     io::copy(&mut file, &mut out)?;
@@ -172,19 +211,27 @@ fn status(out: &mut TcpStream, status: &str) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    fn mnist_files() -> Files {
+        Files::new(mnist_routes(Path::new("/data")), false)
+    }
+
     #[test]
-    fn only_the_four_names_are_routed() {
+    fn only_the_given_paths_are_routed() {
+        let files = mnist_files();
         assert_eq!(
-            route("GET /mnist/t10k-images-idx3-ubyte.gz HTTP/1.1\r\n"),
+            route("GET /mnist/t10k-images-idx3-ubyte.gz HTTP/1.1\r\n", &files),
             Answer::File {
-                name: "t10k-images-idx3-ubyte.gz",
+                index: 2,
                 head: false
             }
         );
         assert_eq!(
-            route("HEAD /mnist/train-labels-idx1-ubyte.gz?x=1 HTTP/1.0"),
+            route(
+                "HEAD /mnist/train-labels-idx1-ubyte.gz?x=1 HTTP/1.0",
+                &files
+            ),
             Answer::File {
-                name: "train-labels-idx1-ubyte.gz",
+                index: 1,
                 head: true
             }
         );
@@ -195,14 +242,14 @@ mod tests {
             "GET /mnist/t10k-images-idx3-ubyte HTTP/1.1",
             "GET /mnistt10k-images-idx3-ubyte.gz HTTP/1.1",
         ] {
-            assert_eq!(route(line), Answer::NotFound, "{line}");
+            assert_eq!(route(line, &files), Answer::NotFound, "{line}");
         }
         assert_eq!(
-            route("POST /mnist/t10k-images-idx3-ubyte.gz HTTP/1.1"),
+            route("POST /mnist/t10k-images-idx3-ubyte.gz HTTP/1.1", &files),
             Answer::MethodNotAllowed
         );
-        assert_eq!(route("garbage"), Answer::BadRequest);
-        assert_eq!(route(""), Answer::BadRequest);
+        assert_eq!(route("garbage", &files), Answer::BadRequest);
+        assert_eq!(route("", &files), Answer::BadRequest);
     }
 
     fn get(addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
@@ -224,23 +271,39 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xtask-mnist-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         assert!(
-            check_dir(&dir)
+            check_mnist_dir(&dir)
                 .unwrap_err()
                 .contains("t10k-labels-idx1-ubyte.gz")
         );
-        for (i, name) in NAMES.iter().enumerate() {
+        for (i, name) in MNIST_NAMES.iter().enumerate() {
             std::fs::write(dir.join(name), vec![i as u8; 1000 + i]).unwrap();
         }
         std::fs::write(dir.join("secret.txt"), "no").unwrap();
-        let checked = check_dir(&dir).unwrap();
-        let addr = spawn(checked).unwrap();
+        let checked = check_mnist_dir(&dir).unwrap();
+        let addr = spawn(Files::new(mnist_routes(&checked), false), 0).unwrap();
 
         let (head, body) = get(addr, "/mnist/t10k-images-idx3-ubyte.gz");
         assert!(head.starts_with("HTTP/1.1 200"), "{head}");
         assert!(head.contains("Content-Length: 1002"), "{head}");
+        assert!(head.contains("Content-Type: application/gzip"), "{head}");
+        assert!(!head.contains("Access-Control"), "{head}");
         assert_eq!(body, vec![2u8; 1002]);
         let (head, _) = get(addr, "/mnist/secret.txt");
         assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn cross_origin_files_carry_their_type() {
+        let dir = std::env::temp_dir().join(format!("xtask-cors-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("w_bg.wasm"), b"\0asm").unwrap();
+        let files = Files::new(vec![("/w_bg.wasm".into(), dir.join("w_bg.wasm"))], true);
+        let addr = spawn(files, 0).unwrap();
+        let (head, body) = get(addr, "/w_bg.wasm");
+        assert!(head.contains("Content-Type: application/wasm"), "{head}");
+        assert!(head.contains("Access-Control-Allow-Origin: *"), "{head}");
+        assert_eq!(body, b"\0asm");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
