@@ -71,7 +71,8 @@ pub fn mnist_routes(dir: &Path) -> Vec<(String, PathBuf)> {
 #[derive(Clone, Debug)]
 pub struct Files {
     routes: Vec<(String, PathBuf)>,
-    /// Whether pages of other origins may fetch the files (`Access-Control-Allow-Origin: *`).
+    /// Whether pages of other origins may load the files (`Access-Control-Allow-Origin: *`,
+    /// `Cross-Origin-Resource-Policy: cross-origin`).
     cors: bool,
 }
 
@@ -174,8 +175,11 @@ fn handle(stream: TcpStream, files: &Files) -> io::Result<()> {
             Ok(mut file) => {
                 let len = file.metadata()?.len();
                 let kind = content_type(&files.routes[index].1);
+                // CORS for fetch; CORP for `importScripts`, which is a no-cors load that a
+                // cross-origin-isolated page (the test runner's, COEP `require-corp`) refuses
+                // without it.
                 let cors = if files.cors {
-                    "Access-Control-Allow-Origin: *\r\n"
+                    "Access-Control-Allow-Origin: *\r\nCross-Origin-Resource-Policy: cross-origin\r\n"
                 } else {
                     ""
                 };
@@ -303,6 +307,10 @@ mod tests {
         let (head, body) = get(addr, "/w_bg.wasm");
         assert!(head.contains("Content-Type: application/wasm"), "{head}");
         assert!(head.contains("Access-Control-Allow-Origin: *"), "{head}");
+        assert!(
+            head.contains("Cross-Origin-Resource-Policy: cross-origin"),
+            "{head}"
+        );
         assert_eq!(body, b"\0asm");
         let _ = std::fs::remove_dir_all(&dir);
     }
