@@ -1,5 +1,5 @@
 //! Inference latencies of the shipped models, natively, on Burn's CPU backend: the native
-//! column of `cargo xtask bench` (the wasm column is `web/tests/bench.rs`, same cases).
+//! column of `cargo xtask bench` (the wasm column is `crates/worker/tests/bench.rs`, same cases).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "shared/cases.rs"]

@@ -1,5 +1,5 @@
 //! The model benchmarks, shared word for word by the native bench (`crates/model/benches/inference.rs`)
-//! and the wasm bench in headless Chromium (`web/tests/bench.rs`, which includes this file),
+//! and the wasm bench in headless Chromium (`crates/worker/tests/bench.rs`, which includes this file),
 //! so the two columns of `cargo xtask bench` time the same calls. Each case is run `runs`
 //! times after one warm-up; the median is printed as
 //! `BENCH <case> <target> median_ms=… min_ms=… runs=…`.
