@@ -233,6 +233,12 @@ pub async fn lose_gpu() -> Result<(), String> {
     worker::call(Request::LoseGpu).await.map(drop)
 }
 
+/// Makes the worker panic, as a bug would (for tests): the answer is the crash, and the next
+/// request starts a new worker.
+pub async fn crash_worker() -> Result<(), String> {
+    worker::call(Request::Crash).await.map(drop)
+}
+
 fn unexpected(reply: &Reply) -> String {
     format!("the model worker gave an unexpected answer: {reply:?}")
 }

@@ -235,6 +235,22 @@ async fn noise_is_removed_and_letters_score_as_anomalies() {
 }
 
 #[wasm_bindgen_test]
+async fn a_crashed_worker_is_replaced_and_the_page_goes_on() {
+    let _app = mount_model_page("/draw", "page-draw").await;
+    assert_eq!(draw_digit(3, 3).await, "3");
+    let ink = ink_pixels("draw-canvas");
+    let crash = convlab_web::ml::crash_worker().await.unwrap_err();
+    assert!(crash.contains("crashed"), "{crash}");
+    assert_eq!(ink_pixels("draw-canvas"), ink, "the drawing is kept");
+    // The next request starts a new worker, which loads the models again first.
+    draw_digit(7, 3).await;
+    wait_until("LeNet-5's answer from a new worker", 60.0, || {
+        text("draw-prediction") == "7"
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn a_lost_gpu_moves_the_page_to_the_cpu_and_keeps_the_drawing() {
     let _app = mount_model_page_on("/draw", "page-draw", "webgpu").await;
     assert_eq!(text("backend"), "webgpu");

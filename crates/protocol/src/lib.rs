@@ -119,6 +119,9 @@ pub enum Request {
     /// Destroy the WebGPU device, as a driver reset would (for tests). Answered with
     /// [`Reply::Done`]; the loss itself arrives as [`FromWorker::GpuLost`].
     LoseGpu,
+    /// Panic inside the worker (for tests), as a bug would: the page must see the crash, and
+    /// its next request must start a new worker.
+    Crash,
 }
 
 /// What the worker sends the page.

@@ -169,6 +169,7 @@ async fn answer(request: Request, stop: &Stop) -> Result<Reply, Failure> {
             gpu::destroy();
             Reply::Done
         }
+        Request::Crash => panic!("the page asked the model worker to crash (a test)"),
         Request::Cancel { .. } => Reply::Done,
     })
 }
