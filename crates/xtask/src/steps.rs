@@ -382,15 +382,11 @@ const TEST_SERVER_PORT: u16 = 47380;
 /// The browser tests: the worker's own (its models on a page), then the app's, whose model
 /// pages start the real worker from a file server of ours.
 fn browser_steps(ctx: &Ctx, installed: &Installed) -> Result<Vec<Step>> {
-    let wasm_test = |package: &str, no_run: bool| -> Result<Command> {
-        let mut cmd = cargo(
-            ctx,
-            &["test", "--target", "wasm32-unknown-unknown", "-p", package],
-        );
+    let dev_test = |package: &str, no_run: bool| -> Result<Command> {
+        let mut cmd = wasm_test(ctx, installed, package)?;
         if no_run {
             cmd.arg("--no-run");
         }
-        browser_env(&mut cmd, installed)?;
         // No debug info: keeps the wasm (and the browser's memory) small. The same settings
         // for every wasm step, so they share their build.
         cmd.env("CARGO_PROFILE_DEV_DEBUG", "0");
@@ -398,14 +394,14 @@ fn browser_steps(ctx: &Ctx, installed: &Installed) -> Result<Vec<Step>> {
     };
     // The worker's tests also build its binary (with the same features), which the app's
     // tests load: `worker bundle` only runs wasm-bindgen on it.
-    let worker_tests = wasm_test("convlab-worker", false)?;
+    let worker_tests = dev_test("convlab-worker", false)?;
     let bundle = Step {
         after: Some(bundle_test_worker),
-        ..Step::new("worker bundle", wasm_test("convlab-worker", true)?)
+        ..Step::new("worker bundle", dev_test("convlab-worker", true)?)
     };
     let addr = file_server::spawn(test_worker_files(ctx)?, TEST_SERVER_PORT)
         .or_else(|_| file_server::spawn(test_worker_files(ctx)?, 0))?;
-    let mut app_tests = wasm_test("convlab-web", false)?;
+    let mut app_tests = dev_test("convlab-web", false)?;
     app_tests.env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
     Ok(vec![
         Step::tests("tests (browser, worker)", worker_tests),
@@ -482,20 +478,10 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         &["bench", "-p", "convlab-model", "--bench", "inference"],
     );
     let wasm_bench = |package: &str, extra: &[&str]| -> Result<Command> {
-        let mut cmd = cargo(
-            ctx,
-            &[
-                "test",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                package,
-            ],
-        );
-        cmd.args(extra)
+        let mut cmd = wasm_test(ctx, &installed, package)?;
+        cmd.arg("--release")
+            .args(extra)
             .args(["--test", "bench", "--", "--nocapture"]);
-        browser_env(&mut cmd, &installed)?;
         Ok(cmd)
     };
     // The CPU backend only: the wasm column times `flex`, as the native one does.
@@ -583,6 +569,16 @@ fn cargo(ctx: &Ctx, args: &[&str]) -> Command {
     let mut cmd = ctx.cargo();
     cmd.args(args);
     cmd
+}
+
+/// `cargo test --target wasm32-unknown-unknown -p PACKAGE`, run in headless Chromium.
+fn wasm_test(ctx: &Ctx, installed: &Installed, package: &str) -> Result<Command> {
+    let mut cmd = cargo(
+        ctx,
+        &["test", "--target", "wasm32-unknown-unknown", "-p", package],
+    );
+    browser_env(&mut cmd, installed)?;
+    Ok(cmd)
 }
 
 /// Environment for `wasm-bindgen-test-runner` driving headless Chromium.
