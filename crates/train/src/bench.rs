@@ -45,6 +45,11 @@ pub fn run(
             emit(&line);
         }
     }
+    if args.mode == BenchMode::Layers {
+        for line in bench_layers(args, device, &tag) {
+            emit(&line);
+        }
+    }
     emit(&json!({
         "kind": "meta_end", "impl": tag, "latent": args.latent, "peak_rss_mb": peak_rss_mb(),
     }));
@@ -163,6 +168,83 @@ fn bench_infer(args: &BenchArgs, device: &Device, tag: &str) -> Result<Vec<Value
     Ok(lines)
 }
 
+/// A convolution of the VAE to time alone: its name, its input `[channels, side]`, its forward.
+type Layer<'a> = (
+    &'static str,
+    [usize; 2],
+    Box<dyn Fn(Tensor<4>) -> Tensor<4> + 'a>,
+);
+
+/// Times each of the VAE's five convolutions alone at `args.batch`, with the model's own layers:
+/// the forward pass, and the forward and backward passes against a dense output gradient (as the
+/// loss gives). The input needs a gradient except for the first layer, as in training. Medians
+/// over `args.inf_reps` (at most 30) calls after 3 untimed ones.
+fn bench_layers(args: &BenchArgs, device: &Device, tag: &str) -> Vec<Value> {
+    let device = device.clone().autodiff();
+    device.seed(0);
+    let model: Vae = VaeConfig::new().with_latent_dim(args.latent).init(&device);
+    let (enc, dec) = (&model.encoder, &model.decoder);
+    // Conv2d weights are [out, in, k, k]; ConvTranspose2d weights [in, out, k, k].
+    let layers: [Layer<'_>; 5] = [
+        (
+            "enc_conv1",
+            [enc.conv1.weight.dims()[1], 28],
+            Box::new(|x| enc.conv1.forward(x)),
+        ),
+        (
+            "enc_conv2",
+            [enc.conv2.weight.dims()[1], 14],
+            Box::new(|x| enc.conv2.forward(x)),
+        ),
+        (
+            "dec_deconv1",
+            [dec.deconv1.weight.dims()[0], 7],
+            Box::new(|x| dec.deconv1.forward(x)),
+        ),
+        (
+            "dec_deconv2",
+            [dec.deconv2.weight.dims()[0], 14],
+            Box::new(|x| dec.deconv2.forward(x)),
+        ),
+        (
+            "dec_deconv3",
+            [dec.deconv3.weight.dims()[0], 28],
+            Box::new(|x| dec.deconv3.forward(x)),
+        ),
+    ];
+    let reps = args.inf_reps.clamp(1, 30);
+    let mut lines = Vec::new();
+    for (i, (name, [channels, side], layer)) in layers.into_iter().enumerate() {
+        let shape = [args.batch, channels, side, side];
+        let mut x = Tensor::<4>::random(shape, Distribution::Default, &device);
+        if i > 0 {
+            x = x.require_grad();
+        }
+        let upstream = layer(x.clone()).detach();
+        let forward_only = || drop(layer(x.clone()).into_data());
+        let with_backward = || drop((layer(x.clone()) * upstream.clone()).sum().backward());
+        let passes: [&dyn Fn(); 2] = [&forward_only, &with_backward];
+        let mut samples = [Vec::with_capacity(reps), Vec::with_capacity(reps)];
+        for rep in 0..reps + 3 {
+            for (pass, times) in passes.iter().zip(&mut samples) {
+                let t = Instant::now();
+                pass();
+                if rep >= 3 {
+                    times.push(t.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+        }
+        let [forward_ms, both_ms] = samples.map(|times| median(&times).unwrap_or(f64::NAN));
+        lines.push(json!({
+            "impl": tag, "kind": "layer", "layer": name, "batch": args.batch,
+            "input": [channels, side, side], "output": &upstream.dims()[1..], "reps": reps,
+            "forward_ms": round(forward_ms, 2), "forward_backward_ms": round(both_ms, 2),
+            "backward_share": round(1.0 - forward_ms / both_ms, 3),
+        }));
+    }
+    lines
+}
+
 /// The median, or `None` for no values.
 pub fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
@@ -196,6 +278,21 @@ fn peak_rss_mb() -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// The smallest bench: one warm-up step, one timed step, one repetition of each latency.
+    fn tiny(mode: BenchMode, batch: usize) -> BenchArgs {
+        BenchArgs {
+            device: crate::cli::DeviceChoice::Cpu,
+            latent: 2,
+            batch,
+            warmup: 1,
+            steps: 1,
+            rounds: 1,
+            inf_reps: 1,
+            inf_warmup: 0,
+            mode,
+        }
+    }
+
     #[test]
     fn median_of_odd_and_even_counts() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
@@ -205,17 +302,7 @@ mod tests {
 
     #[test]
     fn a_tiny_bench_emits_the_torch_field_names() {
-        let args = BenchArgs {
-            device: crate::cli::DeviceChoice::Cpu,
-            latent: 2,
-            batch: 4,
-            warmup: 1,
-            steps: 1,
-            rounds: 1,
-            inf_reps: 1,
-            inf_warmup: 0,
-            mode: BenchMode::All,
-        };
+        let args = tiny(BenchMode::All, 4);
         let mut lines = Vec::new();
         run(&args, &Device::flex(), "flex", |v| lines.push(v.clone())).unwrap();
         let kinds: Vec<&str> = lines.iter().filter_map(|l| l["kind"].as_str()).collect();
@@ -233,5 +320,30 @@ mod tests {
             assert!(!train[field].is_null(), "{field} missing: {train}");
         }
         assert_eq!(lines[4]["op"], "decode_64");
+    }
+
+    #[test]
+    fn the_layer_bench_times_every_convolution_forward_and_backward() {
+        let args = tiny(BenchMode::Layers, 2);
+        let mut lines = Vec::new();
+        run(&args, &Device::flex(), "flex", |v| lines.push(v.clone())).unwrap();
+        let layers: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "layer").collect();
+        let names: Vec<&str> = layers.iter().filter_map(|l| l["layer"].as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "enc_conv1",
+                "enc_conv2",
+                "dec_deconv1",
+                "dec_deconv2",
+                "dec_deconv3"
+            ]
+        );
+        for layer in layers {
+            let forward = layer["forward_ms"].as_f64().unwrap();
+            let both = layer["forward_backward_ms"].as_f64().unwrap();
+            assert!(forward >= 0.0 && both >= 0.0, "{layer}");
+        }
+        assert!(!lines.iter().any(|l| l["kind"] == "train"));
     }
 }

@@ -365,6 +365,9 @@ pub enum BenchMode {
     Train,
     /// Inference latency only.
     Infer,
+    /// Each convolution of the VAE alone at the batch size: the forward pass, and the forward
+    /// and backward passes a training step pays for. Shows where the training time goes.
+    Layers,
 }
 
 /// A number ≥ 0 (the augmentation limits).
