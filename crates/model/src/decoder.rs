@@ -12,6 +12,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, activation};
 
 use crate::activation::Activation;
+use crate::conv;
 use crate::encoder::{CONV1_CHANNELS, CONV2_CHANNELS, FEATURE_SIDE, FEATURES};
 
 /// Configuration of a [`ConvDecoder`].
@@ -73,9 +74,13 @@ impl ConvDecoder {
         let [batch, _] = z.dims();
         let x = self.activation.forward(self.fc.forward(z)); // [batch, 3136]
         let x: Tensor<4> = x.reshape([batch, CONV2_CHANNELS, FEATURE_SIDE, FEATURE_SIDE]); // [batch, 64, 7, 7]
-        let x = self.activation.forward(self.deconv1.forward(x)); // [batch, 64, 14, 14]
-        let x = self.activation.forward(self.deconv2.forward(x)); // [batch, 32, 28, 28]
-        self.deconv3.forward(x) // [batch, 1, 28, 28]
+        let x = self
+            .activation
+            .forward(conv::conv_transpose2d(&self.deconv1, x)); // [batch, 64, 14, 14]
+        let x = self
+            .activation
+            .forward(conv::conv_transpose2d(&self.deconv2, x)); // [batch, 32, 28, 28]
+        conv::conv_transpose2d(&self.deconv3, x) // [batch, 1, 28, 28]
     }
 
     /// Latent vectors to images in `[0, 1]`: the sigmoid of [`forward`](Self::forward).

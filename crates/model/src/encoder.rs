@@ -12,6 +12,7 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::tensor::{Device, Tensor};
 
 use crate::activation::Activation;
+use crate::conv;
 
 /// Channels after the first convolution.
 pub const CONV1_CHANNELS: usize = 32;
@@ -82,8 +83,8 @@ impl ConvEncoder {
     /// - `images`: `[batch, 1, 28, 28]`
     /// - output: `[batch, hidden]`
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.activation.forward(self.conv1.forward(images)); // [batch, 32, 14, 14]
-        let x = self.activation.forward(self.conv2.forward(x)); // [batch, 64, 7, 7]
+        let x = self.activation.forward(conv::conv2d(&self.conv1, images)); // [batch, 32, 14, 14]
+        let x = self.activation.forward(conv::conv2d(&self.conv2, x)); // [batch, 64, 7, 7]
         let x: Tensor<2> = x.flatten(1, 3); // [batch, 3136]
         let x = self.fc.forward(x); // [batch, hidden]
         let x = match &self.ln {

@@ -27,6 +27,7 @@
 pub mod activation;
 pub mod autoencoder;
 pub mod batch;
+pub mod conv;
 pub mod decoder;
 pub mod encoder;
 pub mod lenet;

@@ -1,0 +1,466 @@
+//! The models' convolutions, with a faster weight gradient when they train on the CPU.
+//!
+//! [`conv2d`] and [`conv_transpose2d`] compute what the `burn::nn` modules' `forward` computes.
+//! They differ only in the backward pass on Burn's autodiff `flex` (CPU) device, and only when
+//! the crate's `train` feature is on: there, the weight gradient is one im2col and one matrix
+//! product ([`weight_gradient`]) instead of Burn's generic one, a convolution with the batch
+//! as channels and a whole feature map as its kernel, which `flex` runs as a matrix product only
+//! 9 columns wide. The input gradient and every other device (WebGPU, inference, the browser)
+//! are Burn's own. `convlab-train bench --mode layers` measures the difference.
+//!
+//! The operation is a Burn backend extension: a backend trait ([`ConvGradBackend`]) that `flex`
+//! implements with its own forward pass and `Autodiff` with a hand-written backward pass.
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, ConvTranspose2d};
+use burn::tensor::Tensor;
+use burn::tensor::module;
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+
+/// `layer.forward(x)`, with the faster training backward pass on the CPU.
+pub fn conv2d(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let (top, left, bottom, right) = match layer.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) => (top, left, bottom, right),
+        PaddingConfig2d::Valid => (0, 0, 0, 0),
+        PaddingConfig2d::Same => return layer.forward(x),
+    };
+    if top != bottom || left != right || layer.groups != 1 || layer.dilation != [1, 1] {
+        return layer.forward(x);
+    }
+    let options = ConvOptions::new(layer.stride, [top, left], layer.dilation, layer.groups);
+    let weight = layer.weight.val();
+    let bias = layer.bias.as_ref().map(|bias| bias.val());
+    #[cfg(feature = "train")]
+    if train::applies(&x) {
+        return add_bias(train::conv2d(x, weight, options), bias);
+    }
+    module::conv2d(x, weight, bias, options)
+}
+
+/// `layer.forward(x)`, with the faster training backward pass on the CPU.
+pub fn conv_transpose2d(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    let options = ConvTransposeOptions::new(
+        layer.stride,
+        layer.padding,
+        layer.padding_out,
+        layer.dilation,
+        layer.groups,
+    );
+    let weight = layer.weight.val();
+    let bias = layer.bias.as_ref().map(|bias| bias.val());
+    #[cfg(feature = "train")]
+    if layer.groups == 1 && layer.dilation == [1, 1] && train::applies(&x) {
+        return add_bias(train::conv_transpose2d(x, weight, options), bias);
+    }
+    module::conv_transpose2d(x, weight, bias, options)
+}
+
+#[cfg(feature = "train")]
+fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
+    match bias {
+        Some(bias) => {
+            let channels = bias.dims()[0];
+            y + bias.reshape([1, channels, 1, 1])
+        }
+        None => y,
+    }
+}
+
+#[cfg(feature = "train")]
+pub use train::{ConvGradBackend, WeightGradient};
+
+#[cfg(feature = "train")]
+mod train {
+    use burn::backend::autodiff::NodeId;
+    use burn::backend::autodiff::checkpoint::base::Checkpointer;
+    use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+    use burn::backend::autodiff::grads::Gradients;
+    use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+    use burn::backend::flex::FlexTensor;
+    use burn::backend::ops::{ConvOptions, ConvTransposeOptions, FloatTensorOps, ModuleOps};
+    use burn::backend::tensor::FloatTensor;
+    use burn::backend::{
+        Autodiff, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
+    };
+    use burn::tensor::{Shape, Tensor, TensorData};
+
+    /// Whether `x` lives on the autodiff `flex` device, the one this path is for.
+    pub(super) fn applies(x: &Tensor<4>) -> bool {
+        match x.device().as_dispatch() {
+            DispatchDevice::Autodiff(inner) => matches!(**inner, DispatchDevice::Flex(_)),
+            _ => false,
+        }
+    }
+
+    pub(super) fn conv2d(x: Tensor<4>, weight: Tensor<4>, options: ConvOptions<2>) -> Tensor<4> {
+        Tensor::from_dispatch(Dispatch::conv2d_gemm_grad(
+            x.into_dispatch(),
+            weight.into_dispatch(),
+            options,
+        ))
+    }
+
+    pub(super) fn conv_transpose2d(
+        x: Tensor<4>,
+        weight: Tensor<4>,
+        options: ConvTransposeOptions<2>,
+    ) -> Tensor<4> {
+        Tensor::from_dispatch(Dispatch::conv_transpose2d_gemm_grad(
+            x.into_dispatch(),
+            weight.into_dispatch(),
+            options,
+        ))
+    }
+
+    /// Convolutions without bias whose weight gradient is [`weight_gradient`].
+    #[backend_extension(Flex, Autodiff)]
+    pub trait ConvGradBackend: Backend {
+        /// `conv2d(x, weight)`; groups 1, dilation 1, symmetric padding.
+        fn conv2d_gemm_grad(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            options: ConvOptions<2>,
+        ) -> FloatTensor<Self>;
+
+        /// `conv_transpose2d(x, weight)`; groups 1, dilation 1.
+        fn conv_transpose2d_gemm_grad(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            options: ConvTransposeOptions<2>,
+        ) -> FloatTensor<Self>;
+    }
+
+    impl ConvGradBackend for Flex {
+        fn conv2d_gemm_grad(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            options: ConvOptions<2>,
+        ) -> FloatTensor<Self> {
+            Self::conv2d(x, weight, None, options)
+        }
+
+        fn conv_transpose2d_gemm_grad(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            options: ConvTransposeOptions<2>,
+        ) -> FloatTensor<Self> {
+            Self::conv_transpose2d(x, weight, None, options)
+        }
+    }
+
+    /// Backends with a faster weight gradient than Burn's generic one.
+    pub trait WeightGradient: Backend {
+        /// The correlation both weight gradients are:
+        /// `out[c_b, c_a, kh, kw] = Σ_{n,i,j} b[n, c_b, i, j] · a_pad[n, c_a, s·i + kh, s·j + kw]`,
+        /// where `a_pad` is `a` with `padding` zeros before each spatial axis (reads past the end
+        /// are zeros too). `a` is `[n, c_a, h_a, w_a]`, `b` is `[n, c_b, h_b, w_b]`, the result
+        /// `[c_b, c_a, k_h, k_w]`; `None` where the backend has nothing faster (Burn's runs).
+        ///
+        /// - Convolution `y = conv2d(x, w)`: `∂L/∂w = weight_gradient(x, ∂L/∂y)`.
+        /// - Transposed convolution `y = conv_transpose2d(x, w)`: `∂L/∂w = weight_gradient(∂L/∂y, x)`.
+        fn weight_gradient(
+            a: &FloatTensor<Self>,
+            b: &FloatTensor<Self>,
+            kernel: [usize; 2],
+            stride: [usize; 2],
+            padding: [usize; 2],
+        ) -> Option<FloatTensor<Self>>;
+    }
+
+    /// One im2col of `a` written straight into memory (`[c_a·k_h·k_w, n·h_b·w_b]`, each row one
+    /// channel seen through one kernel position) and one matrix product with `b` as
+    /// `[c_b, n·h_b·w_b]`: the batch and the positions are the product's long inner dimension.
+    /// Burn's generic gradient is a convolution with the batch as channels and a whole feature map
+    /// as its kernel, which `flex` runs as many products only `k_h·k_w` columns wide.
+    impl WeightGradient for Flex {
+        fn weight_gradient(
+            a: &FlexTensor,
+            b: &FlexTensor,
+            kernel: [usize; 2],
+            stride: [usize; 2],
+            padding: [usize; 2],
+        ) -> Option<FlexTensor> {
+            let (a, b) = (a.to_contiguous(), b.to_contiguous());
+            let (a_data, b_data) = (a.as_slice::<f32>()?, b.as_slice::<f32>()?);
+            let [n, c_a, h_a, w_a] = a.shape().dims();
+            let [_, c_b, h_b, w_b] = b.shape().dims();
+            let [k_h, k_w] = kernel;
+            let (map_a, map_b) = (h_a * w_a, h_b * w_b);
+            let positions = n * map_b;
+            let rows = c_a * k_h * k_w;
+            let mut columns = vec![0f32; rows * positions];
+            // Row (c, kh, kw), column (sample, i, j): a[sample, c, s·i + kh − p, s·j + kw − p].
+            for (row, out) in columns.chunks_exact_mut(positions).enumerate() {
+                let (c, kh, kw) = (row / (k_h * k_w), row / k_w % k_h, row % k_w);
+                for (sample, out) in out.chunks_exact_mut(map_b).enumerate() {
+                    let map = &a_data[(sample * c_a + c) * map_a..][..map_a];
+                    for (i, out) in out.chunks_exact_mut(w_b).enumerate() {
+                        let Some(r) = (stride[0] * i + kh).checked_sub(padding[0]) else {
+                            continue;
+                        };
+                        if r >= h_a {
+                            continue;
+                        }
+                        let line = &map[r * w_a..][..w_a];
+                        for (j, value) in out.iter_mut().enumerate() {
+                            if let Some(col) = (stride[1] * j + kw).checked_sub(padding[1])
+                                && col < w_a
+                            {
+                                *value = line[col];
+                            }
+                        }
+                    }
+                }
+            }
+            // b as [c_b, n·h_b·w_b]: each sample's maps copied whole.
+            let mut b_matrix = vec![0f32; c_b * positions];
+            for (sample, maps) in b_data.chunks_exact(c_b * map_b).enumerate() {
+                for (channel, map) in maps.chunks_exact(map_b).enumerate() {
+                    b_matrix[channel * positions + sample * map_b..][..map_b].copy_from_slice(map);
+                }
+            }
+            let columns = FlexTensor::from_data(TensorData::new(columns, [rows, positions]));
+            let b_matrix = FlexTensor::from_data(TensorData::new(b_matrix, [c_b, positions]));
+            // [c_b, positions] × [positions, rows], the second a transposed view (no copy).
+            let out = Self::float_matmul(b_matrix, Self::float_swap_dims(columns, 0, 1));
+            Some(Self::float_reshape(out, Shape::new([c_b, c_a, k_h, k_w])))
+        }
+    }
+
+    impl<B: ConvGradBackend + WeightGradient, C: CheckpointStrategy> ConvGradBackend
+        for Autodiff<B, C>
+    {
+        fn conv2d_gemm_grad(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            options: ConvOptions<2>,
+        ) -> FloatTensor<Self> {
+            #[derive(Debug)]
+            struct Conv2dBackward;
+
+            impl<B: WeightGradient> Backward<B, 2> for Conv2dBackward {
+                type State = (NodeId, NodeId, ConvOptions<2>);
+
+                fn backward(
+                    self,
+                    ops: Ops<Self::State, 2>,
+                    grads: &mut Gradients,
+                    checkpointer: &mut Checkpointer,
+                ) {
+                    let [node_x, node_weight] = ops.parents;
+                    let grad = grads.consume::<B>(&ops.node);
+                    let (x_state, weight_state, options) = ops.state;
+                    let x: FloatTensor<B> = checkpointer.retrieve_node_output(x_state);
+                    let weight: FloatTensor<B> = checkpointer.retrieve_node_output(weight_state);
+                    let [_, _, k_h, k_w] = weight.shape().dims();
+                    if let Some(node) = node_x {
+                        let dx = B::conv2d_x_backward(
+                            x.clone(),
+                            weight.clone(),
+                            grad.clone(),
+                            options.clone(),
+                        );
+                        grads.register::<B>(node.id, dx);
+                    }
+                    if let Some(node) = node_weight {
+                        let (stride, padding) = (options.stride, options.padding_begin());
+                        let dw = B::weight_gradient(&x, &grad, [k_h, k_w], stride, padding)
+                            .unwrap_or_else(|| B::conv2d_weight_backward(x, weight, grad, options));
+                        grads.register::<B>(node.id, dw);
+                    }
+                }
+            }
+
+            match Conv2dBackward
+                .prepare::<C>([x.node(), weight.node()])
+                .compute_bound()
+                .stateful()
+            {
+                OpsKind::Tracked(mut prep) => {
+                    let x_state = prep.checkpoint(&x);
+                    let weight_state = prep.checkpoint(&weight);
+                    let y = B::conv2d_gemm_grad(
+                        x.into_primitive(),
+                        weight.into_primitive(),
+                        options.clone(),
+                    );
+                    prep.finish((x_state, weight_state, options), y)
+                }
+                OpsKind::UnTracked(prep) => prep.finish(B::conv2d_gemm_grad(
+                    x.into_primitive(),
+                    weight.into_primitive(),
+                    options,
+                )),
+            }
+        }
+
+        fn conv_transpose2d_gemm_grad(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            options: ConvTransposeOptions<2>,
+        ) -> FloatTensor<Self> {
+            #[derive(Debug)]
+            struct ConvTranspose2dBackward;
+
+            impl<B: WeightGradient> Backward<B, 2> for ConvTranspose2dBackward {
+                type State = (NodeId, NodeId, ConvTransposeOptions<2>);
+
+                fn backward(
+                    self,
+                    ops: Ops<Self::State, 2>,
+                    grads: &mut Gradients,
+                    checkpointer: &mut Checkpointer,
+                ) {
+                    let [node_x, node_weight] = ops.parents;
+                    let grad = grads.consume::<B>(&ops.node);
+                    let (x_state, weight_state, options) = ops.state;
+                    let x: FloatTensor<B> = checkpointer.retrieve_node_output(x_state);
+                    let weight: FloatTensor<B> = checkpointer.retrieve_node_output(weight_state);
+                    let [_, _, k_h, k_w] = weight.shape().dims();
+                    if let Some(node) = node_x {
+                        let dx = B::conv_transpose2d_x_backward(
+                            weight.clone(),
+                            grad.clone(),
+                            options.clone(),
+                        );
+                        grads.register::<B>(node.id, dx);
+                    }
+                    if let Some(node) = node_weight {
+                        let (stride, padding) = (options.stride, options.padding);
+                        let dw = B::weight_gradient(&grad, &x, [k_h, k_w], stride, padding)
+                            .unwrap_or_else(|| {
+                                B::conv_transpose2d_weight_backward(x, weight, grad, options)
+                            });
+                        grads.register::<B>(node.id, dw);
+                    }
+                }
+            }
+
+            match ConvTranspose2dBackward
+                .prepare::<C>([x.node(), weight.node()])
+                .compute_bound()
+                .stateful()
+            {
+                OpsKind::Tracked(mut prep) => {
+                    let x_state = prep.checkpoint(&x);
+                    let weight_state = prep.checkpoint(&weight);
+                    let y = B::conv_transpose2d_gemm_grad(
+                        x.into_primitive(),
+                        weight.into_primitive(),
+                        options.clone(),
+                    );
+                    prep.finish((x_state, weight_state, options), y)
+                }
+                OpsKind::UnTracked(prep) => prep.finish(B::conv_transpose2d_gemm_grad(
+                    x.into_primitive(),
+                    weight.into_primitive(),
+                    options,
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(all(test, feature = "train"))]
+mod tests {
+    use burn::nn::PaddingConfig2d;
+    use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
+    use burn::tensor::{Device, Distribution, Tensor};
+
+    /// Largest |a − b| over the largest |b|.
+    fn relative_error<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
+        let scale: f32 = b.clone().abs().max().into_scalar();
+        let error: f32 = (a - b).abs().max().into_scalar();
+        error / scale.max(1e-12)
+    }
+
+    /// The fast path's output and gradients (input, weight, bias) against the module's own
+    /// `forward`, for a layer applied by `fast` and `reference` to `[2, channels, side, side]`.
+    fn assert_same_gradients(
+        channels: usize,
+        side: usize,
+        fast: &dyn Fn(Tensor<4>) -> Tensor<4>,
+        reference: &dyn Fn(Tensor<4>) -> Tensor<4>,
+        weight: Tensor<4>,
+        bias: Tensor<1>,
+    ) {
+        let device = Device::flex().autodiff();
+        assert!(super::train::applies(&Tensor::<4>::zeros(
+            [1, 1, 1, 1],
+            &device
+        )));
+        let x = Tensor::<4>::random([2, channels, side, side], Distribution::Default, &device)
+            .require_grad();
+        let y_fast = fast(x.clone());
+        let y_ref = reference(x.clone());
+        assert_eq!(y_fast.dims(), y_ref.dims());
+        let upstream = Tensor::<4>::random(y_ref.dims(), Distribution::Default, &device);
+        assert!(relative_error(y_fast.clone().detach(), y_ref.clone().detach()) < 1e-5);
+        let grads_fast = (y_fast * upstream.clone()).sum().backward();
+        let grads_ref = (y_ref * upstream).sum().backward();
+        let dx = |grads| x.grad(grads).expect("x has a gradient");
+        assert!(
+            relative_error(dx(&grads_fast), dx(&grads_ref)) < 1e-5,
+            "input gradient"
+        );
+        let dw = |grads| weight.grad(grads).expect("a weight gradient");
+        let error = relative_error(dw(&grads_fast), dw(&grads_ref));
+        assert!(error < 1e-5, "weight gradient: relative error {error}");
+        let db = |grads| bias.grad(grads).expect("a bias gradient");
+        let error = relative_error(db(&grads_fast), db(&grads_ref));
+        assert!(error < 1e-5, "bias gradient: relative error {error}");
+    }
+
+    #[test]
+    fn the_fast_conv2d_gradients_are_burns() {
+        let device = Device::flex().autodiff();
+        // The encoder's two convolutions and LeNet-5's (5×5, padding 2 and none).
+        for (channels, side, kernel, stride, padding) in [
+            ([1, 32], 28, 3, 2, 1),
+            ([32, 64], 14, 3, 2, 1),
+            ([1, 6], 28, 5, 1, 2),
+            ([6, 16], 14, 5, 1, 0),
+        ] {
+            let layer = Conv2dConfig::new(channels, [kernel, kernel])
+                .with_stride([stride, stride])
+                .with_padding(PaddingConfig2d::Explicit(
+                    padding, padding, padding, padding,
+                ))
+                .init(&device);
+            assert_same_gradients(
+                channels[0],
+                side,
+                &|x| super::conv2d(&layer, x),
+                &|x| layer.forward(x),
+                layer.weight.val(),
+                layer.bias.as_ref().expect("a bias").val(),
+            );
+        }
+    }
+
+    #[test]
+    fn the_fast_conv_transpose2d_gradients_are_burns() {
+        let device = Device::flex().autodiff();
+        // The decoder's three transposed convolutions, and one whose output padding is 0.
+        for (channels, side, stride, padding_out) in [
+            ([64, 64], 7, 2, 1),
+            ([64, 32], 14, 2, 1),
+            ([32, 1], 28, 1, 0),
+            ([4, 3], 5, 2, 0),
+        ] {
+            let layer = ConvTranspose2dConfig::new(channels, [3, 3])
+                .with_stride([stride, stride])
+                .with_padding([1, 1])
+                .with_padding_out([padding_out, padding_out])
+                .init(&device);
+            assert_same_gradients(
+                channels[0],
+                side,
+                &|x| super::conv_transpose2d(&layer, x),
+                &|x| layer.forward(x),
+                layer.weight.val(),
+                layer.bias.as_ref().expect("a bias").val(),
+            );
+        }
+    }
+}
