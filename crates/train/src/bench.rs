@@ -15,7 +15,7 @@ use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use convlab_kernels::rng::SplitMix64;
-use convlab_model::{Vae, VaeConfig, vae_loss};
+use convlab_model::{Vae, VaeConfig, conv, vae_loss};
 use serde_json::{Value, json};
 
 use crate::artifacts::TrainingConfig;
@@ -168,17 +168,19 @@ fn bench_infer(args: &BenchArgs, device: &Device, tag: &str) -> Result<Vec<Value
     Ok(lines)
 }
 
-/// A convolution of the VAE to time alone: its name, its input `[channels, side]`, its forward.
+/// A convolution of the VAE to time alone: its name, its input `[channels, side]`, and its forward
+/// pass twice: the `burn::nn` module's own, and [`conv`]'s (the trainer's faster weight gradient).
 type Layer<'a> = (
     &'static str,
     [usize; 2],
-    Box<dyn Fn(Tensor<4>) -> Tensor<4> + 'a>,
+    [Box<dyn Fn(Tensor<4>) -> Tensor<4> + 'a>; 2],
 );
 
-/// Times each of the VAE's five convolutions alone at `args.batch`, with the model's own layers:
-/// the forward pass, and the forward and backward passes against a dense output gradient (as the
-/// loss gives). The input needs a gradient except for the first layer, as in training. Medians
-/// over `args.inf_reps` (at most 30) calls after 3 untimed ones.
+/// Times each of the VAE's five convolutions alone at `args.batch`: the forward pass, and the
+/// forward and backward passes against a dense output gradient (as the loss gives), once with the
+/// `burn::nn` module's forward (`"path": "burn"`) and once with [`conv`]'s (`"path": "convlab"`),
+/// interleaved so both see the same machine. The input needs a gradient except for the first layer,
+/// as in training. Medians over `args.inf_reps` (at most 30) calls after 3 untimed ones.
 fn bench_layers(args: &BenchArgs, device: &Device, tag: &str) -> Vec<Value> {
     let device = device.clone().autodiff();
     device.seed(0);
@@ -189,58 +191,82 @@ fn bench_layers(args: &BenchArgs, device: &Device, tag: &str) -> Vec<Value> {
         (
             "enc_conv1",
             [enc.conv1.weight.dims()[1], 28],
-            Box::new(|x| enc.conv1.forward(x)),
+            [
+                Box::new(|x| enc.conv1.forward(x)),
+                Box::new(|x| conv::conv2d(&enc.conv1, x)),
+            ],
         ),
         (
             "enc_conv2",
             [enc.conv2.weight.dims()[1], 14],
-            Box::new(|x| enc.conv2.forward(x)),
+            [
+                Box::new(|x| enc.conv2.forward(x)),
+                Box::new(|x| conv::conv2d(&enc.conv2, x)),
+            ],
         ),
         (
             "dec_deconv1",
             [dec.deconv1.weight.dims()[0], 7],
-            Box::new(|x| dec.deconv1.forward(x)),
+            [
+                Box::new(|x| dec.deconv1.forward(x)),
+                Box::new(|x| conv::conv_transpose2d(&dec.deconv1, x)),
+            ],
         ),
         (
             "dec_deconv2",
             [dec.deconv2.weight.dims()[0], 14],
-            Box::new(|x| dec.deconv2.forward(x)),
+            [
+                Box::new(|x| dec.deconv2.forward(x)),
+                Box::new(|x| conv::conv_transpose2d(&dec.deconv2, x)),
+            ],
         ),
         (
             "dec_deconv3",
             [dec.deconv3.weight.dims()[0], 28],
-            Box::new(|x| dec.deconv3.forward(x)),
+            [
+                Box::new(|x| dec.deconv3.forward(x)),
+                Box::new(|x| conv::conv_transpose2d(&dec.deconv3, x)),
+            ],
         ),
     ];
     let reps = args.inf_reps.clamp(1, 30);
     let mut lines = Vec::new();
-    for (i, (name, [channels, side], layer)) in layers.into_iter().enumerate() {
+    for (i, (name, [channels, side], paths)) in layers.into_iter().enumerate() {
         let shape = [args.batch, channels, side, side];
         let mut x = Tensor::<4>::random(shape, Distribution::Default, &device);
         if i > 0 {
             x = x.require_grad();
         }
-        let upstream = layer(x.clone()).detach();
-        let forward_only = || drop(layer(x.clone()).into_data());
-        let with_backward = || drop((layer(x.clone()) * upstream.clone()).sum().backward());
-        let passes: [&dyn Fn(); 2] = [&forward_only, &with_backward];
-        let mut samples = [Vec::with_capacity(reps), Vec::with_capacity(reps)];
+        let upstream = paths[0](x.clone()).detach();
+        let forward_only =
+            |layer: &dyn Fn(Tensor<4>) -> Tensor<4>| drop(layer(x.clone()).into_data());
+        let with_backward = |layer: &dyn Fn(Tensor<4>) -> Tensor<4>| {
+            drop((layer(x.clone()) * upstream.clone()).sum().backward())
+        };
+        // samples[path][pass]
+        let mut samples: [[Vec<f64>; 2]; 2] = Default::default();
         for rep in 0..reps + 3 {
-            for (pass, times) in passes.iter().zip(&mut samples) {
-                let t = Instant::now();
-                pass();
-                if rep >= 3 {
-                    times.push(t.elapsed().as_secs_f64() * 1e3);
+            for (layer, times) in paths.iter().zip(&mut samples) {
+                let passes: [&dyn Fn(); 2] = [&|| forward_only(layer), &|| with_backward(layer)];
+                for (pass, times) in passes.iter().zip(times.iter_mut()) {
+                    let t = Instant::now();
+                    pass();
+                    if rep >= 3 {
+                        times.push(t.elapsed().as_secs_f64() * 1e3);
+                    }
                 }
             }
         }
-        let [forward_ms, both_ms] = samples.map(|times| median(&times).unwrap_or(f64::NAN));
-        lines.push(json!({
-            "impl": tag, "kind": "layer", "layer": name, "batch": args.batch,
-            "input": [channels, side, side], "output": &upstream.dims()[1..], "reps": reps,
-            "forward_ms": round(forward_ms, 2), "forward_backward_ms": round(both_ms, 2),
-            "backward_share": round(1.0 - forward_ms / both_ms, 3),
-        }));
+        let [burn, ours] = samples.map(|path| path.map(|times| median(&times).unwrap_or(f64::NAN)));
+        for (path, [forward_ms, both_ms]) in [("burn", burn), ("convlab", ours)] {
+            lines.push(json!({
+                "impl": tag, "kind": "layer", "layer": name, "path": path, "batch": args.batch,
+                "input": [channels, side, side], "output": &upstream.dims()[1..], "reps": reps,
+                "forward_ms": round(forward_ms, 2), "forward_backward_ms": round(both_ms, 2),
+                "backward_share": round(1.0 - forward_ms / both_ms, 3),
+                "speedup_vs_burn": round(burn[1] / both_ms, 2),
+            }));
+        }
     }
     lines
 }
@@ -328,21 +354,26 @@ mod tests {
         let mut lines = Vec::new();
         run(&args, &Device::flex(), "flex", |v| lines.push(v.clone())).unwrap();
         let layers: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "layer").collect();
-        let names: Vec<&str> = layers.iter().filter_map(|l| l["layer"].as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "enc_conv1",
-                "enc_conv2",
-                "dec_deconv1",
-                "dec_deconv2",
-                "dec_deconv3"
-            ]
-        );
+        let names: Vec<(&str, &str)> = layers
+            .iter()
+            .filter_map(|l| Some((l["layer"].as_str()?, l["path"].as_str()?)))
+            .collect();
+        let expected: Vec<(&str, &str)> = [
+            "enc_conv1",
+            "enc_conv2",
+            "dec_deconv1",
+            "dec_deconv2",
+            "dec_deconv3",
+        ]
+        .into_iter()
+        .flat_map(|name| [(name, "burn"), (name, "convlab")])
+        .collect();
+        assert_eq!(names, expected);
         for layer in layers {
             let forward = layer["forward_ms"].as_f64().unwrap();
             let both = layer["forward_backward_ms"].as_f64().unwrap();
             assert!(forward >= 0.0 && both >= 0.0, "{layer}");
+            assert!(layer["speedup_vs_burn"].as_f64().unwrap() > 0.0, "{layer}");
         }
         assert!(!lines.iter().any(|l| l["kind"] == "train"));
     }
