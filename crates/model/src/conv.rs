@@ -190,7 +190,7 @@ mod train {
             let rows = c_a * k_h * k_w;
             let mut columns = vec![0f32; rows * positions];
             // Row (c, kh, kw), column (sample, i, j): a[sample, c, s·i + kh − p, s·j + kw − p].
-            for (row, out) in columns.chunks_exact_mut(positions).enumerate() {
+            let fill_row = |row: usize, out: &mut [f32]| {
                 let (c, kh, kw) = (row / (k_h * k_w), row / k_w % k_h, row % k_w);
                 for (sample, out) in out.chunks_exact_mut(map_b).enumerate() {
                     let map = &a_data[(sample * c_a + c) * map_a..][..map_a];
@@ -211,7 +211,20 @@ mod train {
                         }
                     }
                 }
-            }
+            };
+            // The rows split between the cores (the product after it is threaded too).
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let rows_per_thread = rows.div_ceil(threads).max(1);
+            std::thread::scope(|scope| {
+                for (part, block) in columns.chunks_mut(rows_per_thread * positions).enumerate() {
+                    let fill_row = &fill_row;
+                    scope.spawn(move || {
+                        for (offset, out) in block.chunks_exact_mut(positions).enumerate() {
+                            fill_row(part * rows_per_thread + offset, out);
+                        }
+                    });
+                }
+            });
             // b as [c_b, n·h_b·w_b]: each sample's maps copied whole.
             let mut b_matrix = vec![0f32; c_b * positions];
             for (sample, maps) in b_data.chunks_exact(c_b * map_b).enumerate() {
