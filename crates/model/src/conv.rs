@@ -188,6 +188,9 @@ mod train {
             let (map_a, map_b) = (h_a * w_a, h_b * w_b);
             let positions = n * map_b;
             let rows = c_a * k_h * k_w;
+            if positions == 0 || rows == 0 || c_b == 0 {
+                return None; // Nothing to gain on empty shapes; Burn's handles them.
+            }
             let mut columns = vec![0f32; rows * positions];
             // Row (c, kh, kw), column (sample, i, j): a[sample, c, s·i + kh − p, s·j + kw − p].
             let fill_row = |row: usize, out: &mut [f32]| {
