@@ -3,7 +3,7 @@
 //! [`conv2d`] and [`conv_transpose2d`] compute what the `burn::nn` modules' `forward` computes.
 //! They differ only in the backward pass on Burn's autodiff `flex` (CPU) device, and only when
 //! the crate's `train` feature is on: there, the weight gradient is one im2col and one matrix
-//! product ([`weight_gradient`]) instead of Burn's generic one, a convolution with the batch
+//! product (`WeightGradient` for `flex`) instead of Burn's generic one, a convolution with the batch
 //! as channels and a whole feature map as its kernel, which `flex` runs as a matrix product only
 //! 9 columns wide. The input gradient and every other device (WebGPU, inference, the browser)
 //! are Burn's own. `convlab-train bench --mode layers` measures the difference.
@@ -112,7 +112,7 @@ mod train {
         ))
     }
 
-    /// Convolutions without bias whose weight gradient is [`weight_gradient`].
+    /// Convolutions without bias whose weight gradient is [`WeightGradient::weight_gradient`].
     #[backend_extension(Flex, Autodiff)]
     pub trait ConvGradBackend: Backend {
         /// `conv2d(x, weight)`; groups 1, dilation 1, symmetric padding.
