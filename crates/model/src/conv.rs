@@ -1,12 +1,13 @@
-//! The models' convolutions, with a faster weight gradient when they train on the CPU.
+//! The models' convolutions, with faster gradients when they train on the CPU.
 //!
 //! [`conv2d`] and [`conv_transpose2d`] compute what the `burn::nn` modules' `forward` computes.
 //! They differ only in the backward pass on Burn's autodiff `flex` (CPU) device, and only when
 //! the crate's `train` feature is on: there, the weight gradient is one im2col and one matrix
-//! product (`WeightGradient` for `flex`) instead of Burn's generic one, a convolution with the batch
-//! as channels and a whole feature map as its kernel, which `flex` runs as a matrix product only
-//! 9 columns wide. The input gradient and every other device (WebGPU, inference, the browser)
-//! are Burn's own. `convlab-train bench --mode layers` measures the difference.
+//! product (`Im2colGradients` for `flex`) instead of Burn's generic one, a convolution with the
+//! batch as channels and a whole feature map as its kernel, which `flex` runs as a matrix product
+//! only 9 columns wide; and a transposed convolution's input gradient is one more product with
+//! the same im2col. The convolution's input gradient and every other device (WebGPU, inference,
+//! the browser) are Burn's own. `convlab-train bench --mode layers` measures the difference.
 //!
 //! The operation is a Burn backend extension: a backend trait ([`ConvGradBackend`]) that `flex`
 //! implements with its own forward pass and `Autodiff` with a hand-written backward pass.
@@ -67,7 +68,7 @@ fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
 }
 
 #[cfg(feature = "train")]
-pub use train::{ConvGradBackend, WeightGradient};
+pub use train::{ConvGradBackend, Im2colGradients};
 
 #[cfg(feature = "train")]
 mod train {
@@ -112,7 +113,7 @@ mod train {
         ))
     }
 
-    /// Convolutions without bias whose weight gradient is [`WeightGradient::weight_gradient`].
+    /// Convolutions without bias whose gradients come from [`Im2colGradients`].
     #[backend_extension(Flex, Autodiff)]
     pub trait ConvGradBackend: Backend {
         /// `conv2d(x, weight)`; groups 1, dilation 1, symmetric padding.
@@ -148,8 +149,8 @@ mod train {
         }
     }
 
-    /// Backends with a faster weight gradient than Burn's generic one.
-    pub trait WeightGradient: Backend {
+    /// Backends with faster convolution gradients than Burn's generic ones.
+    pub trait Im2colGradients: Backend {
         /// The correlation both weight gradients are:
         /// `out[c_b, c_a, kh, kw] = Σ_{n,i,j} b[n, c_b, i, j] · a_pad[n, c_a, s·i + kh, s·j + kw]`,
         /// where `a_pad` is `a` with `padding` zeros before each spatial axis (reads past the end
@@ -165,36 +166,64 @@ mod train {
             stride: [usize; 2],
             padding: [usize; 2],
         ) -> Option<FloatTensor<Self>>;
+
+        /// `(∂L/∂x, ∂L/∂w)` of `y = conv_transpose2d(x, w)` (groups 1, dilation 1) from
+        /// `grad` = `∂L/∂y`, each only where asked for. Both read `grad` through the same
+        /// kernel positions, `∂L/∂x[n, c, i, j] = Σ_{o,kh,kw} w[c, o, kh, kw] ·
+        /// grad_pad[n, o, s·i + kh, s·j + kw]`, so a backend can gather those once for both.
+        /// `None` where the backend has nothing faster (Burn's run).
+        fn conv_transpose2d_gradients(
+            x: &FloatTensor<Self>,
+            weight: &FloatTensor<Self>,
+            grad: &FloatTensor<Self>,
+            stride: [usize; 2],
+            padding: [usize; 2],
+            wanted: [bool; 2],
+        ) -> Option<[Option<FloatTensor<Self>>; 2]>;
     }
 
-    /// One im2col of `a` written straight into memory (`[c_a·k_h·k_w, n·h_b·w_b]`, each row one
-    /// channel seen through one kernel position) and one matrix product with `b` as
-    /// `[c_b, n·h_b·w_b]`: the batch and the positions are the product's long inner dimension.
-    /// Burn's generic gradient is a convolution with the batch as channels and a whole feature map
-    /// as its kernel, which `flex` runs as many products only `k_h·k_w` columns wide.
-    impl WeightGradient for Flex {
-        fn weight_gradient(
+    /// `a` seen through every kernel position: a `[c_a·k_h·k_w, n·h_b·w_b]` matrix whose row
+    /// `(c, kh, kw)` holds, for each output position `(sample, i, j)` of a `h_b × w_b` map,
+    /// `a[sample, c, s·i + kh − p, s·j + kw − p]` (zero outside `a`). This is im2col, written
+    /// straight into memory, its rows split between the cores.
+    struct Columns {
+        matrix: FlexTensor,
+        /// `n·h_b·w_b`: the batch and the positions, the products' long inner dimension.
+        positions: usize,
+    }
+
+    impl Columns {
+        fn of(
             a: &FlexTensor,
-            b: &FlexTensor,
+            map: [usize; 2],
             kernel: [usize; 2],
             stride: [usize; 2],
             padding: [usize; 2],
-        ) -> Option<FlexTensor> {
-            let (a, b) = (a.to_contiguous(), b.to_contiguous());
-            let (a_data, b_data) = (a.as_slice::<f32>()?, b.as_slice::<f32>()?);
+        ) -> Option<Self> {
+            let a = a.to_contiguous();
+            let a_data = a.as_slice::<f32>()?;
             let [n, c_a, h_a, w_a] = a.shape().dims();
-            let [_, c_b, h_b, w_b] = b.shape().dims();
+            let [h_b, w_b] = map;
             let [k_h, k_w] = kernel;
             let (map_a, map_b) = (h_a * w_a, h_b * w_b);
             let positions = n * map_b;
             let rows = c_a * k_h * k_w;
-            if positions == 0 || rows == 0 || c_b == 0 {
+            if positions == 0 || rows == 0 {
                 return None; // Nothing to gain on empty shapes; Burn's handles them.
             }
             let mut columns = vec![0f32; rows * positions];
-            // Row (c, kh, kw), column (sample, i, j): a[sample, c, s·i + kh − p, s·j + kw − p].
             let fill_row = |row: usize, out: &mut [f32]| {
                 let (c, kh, kw) = (row / (k_h * k_w), row / k_w % k_h, row % k_w);
+                // The output columns j whose input column s·j + kw − p lies inside `a`.
+                let first_j = padding[1].saturating_sub(kw).div_ceil(stride[1]);
+                let end_j = match (w_a + padding[1]).checked_sub(kw + 1) {
+                    Some(last) => (last / stride[1] + 1).min(w_b),
+                    None => 0,
+                };
+                if first_j >= end_j {
+                    return;
+                }
+                let first_col = stride[1] * first_j + kw - padding[1];
                 for (sample, out) in out.chunks_exact_mut(map_b).enumerate() {
                     let map = &a_data[(sample * c_a + c) * map_a..][..map_a];
                     for (i, out) in out.chunks_exact_mut(w_b).enumerate() {
@@ -202,20 +231,18 @@ mod train {
                             continue;
                         };
                         if r >= h_a {
-                            continue;
+                            break;
                         }
-                        let line = &map[r * w_a..][..w_a];
-                        for (j, value) in out.iter_mut().enumerate() {
-                            if let Some(col) = (stride[1] * j + kw).checked_sub(padding[1])
-                                && col < w_a
-                            {
-                                *value = line[col];
-                            }
+                        let line = map[r * w_a + first_col..(r + 1) * w_a].iter();
+                        for (value, x) in
+                            out[first_j..end_j].iter_mut().zip(line.step_by(stride[1]))
+                        {
+                            *value = *x;
                         }
                     }
                 }
             };
-            // The rows split between the cores (the product after it is threaded too).
+            // The rows split between the cores (the products after it are threaded too).
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             let rows_per_thread = rows.div_ceil(threads).max(1);
             std::thread::scope(|scope| {
@@ -228,22 +255,102 @@ mod train {
                     });
                 }
             });
+            let matrix = FlexTensor::from_data(TensorData::new(columns, [rows, positions]));
+            Some(Self { matrix, positions })
+        }
+
+        /// `Σ_positions b[c_b, position] · columns[row, position]`, as `[c_b, c_a, k_h, k_w]`:
+        /// [`Im2colGradients::weight_gradient`] with `b` copied to `[c_b, n·h_b·w_b]`.
+        fn weight_gradient(&self, b: &FlexTensor, kernel: [usize; 2]) -> Option<FlexTensor> {
+            let b = b.to_contiguous();
+            let b_data = b.as_slice::<f32>()?;
+            let [_, c_b, h_b, w_b] = b.shape().dims();
+            let map_b = h_b * w_b;
+            let [rows, _] = self.matrix.shape().dims();
+            if c_b == 0 || map_b == 0 {
+                return None;
+            }
             // b as [c_b, n·h_b·w_b]: each sample's maps copied whole.
-            let mut b_matrix = vec![0f32; c_b * positions];
+            let mut b_matrix = vec![0f32; c_b * self.positions];
             for (sample, maps) in b_data.chunks_exact(c_b * map_b).enumerate() {
                 for (channel, map) in maps.chunks_exact(map_b).enumerate() {
-                    b_matrix[channel * positions + sample * map_b..][..map_b].copy_from_slice(map);
+                    b_matrix[channel * self.positions + sample * map_b..][..map_b]
+                        .copy_from_slice(map);
                 }
             }
-            let columns = FlexTensor::from_data(TensorData::new(columns, [rows, positions]));
-            let b_matrix = FlexTensor::from_data(TensorData::new(b_matrix, [c_b, positions]));
+            let b_matrix = FlexTensor::from_data(TensorData::new(b_matrix, [c_b, self.positions]));
             // [c_b, positions] × [positions, rows], the second a transposed view (no copy).
-            let out = Self::float_matmul(b_matrix, Self::float_swap_dims(columns, 0, 1));
-            Some(Self::float_reshape(out, Shape::new([c_b, c_a, k_h, k_w])))
+            let out =
+                Flex::float_matmul(b_matrix, Flex::float_swap_dims(self.matrix.clone(), 0, 1));
+            let [k_h, k_w] = kernel;
+            Some(Flex::float_reshape(
+                out,
+                Shape::new([c_b, rows / (k_h * k_w), k_h, k_w]),
+            ))
+        }
+
+        /// `Σ_rows w[c, row] · columns[row, position]`, as `[n, c, h_b, w_b]`: the input gradient
+        /// of a transposed convolution whose weight is `w` (`[c, c_a, k_h, k_w]`, rows matching).
+        fn transposed_input_gradient(&self, weight: &FlexTensor, map: [usize; 2]) -> FlexTensor {
+            let [channels, _, _, _] = weight.shape().dims();
+            let [rows, _] = self.matrix.shape().dims();
+            let weight = Flex::float_reshape(weight.to_contiguous(), Shape::new([channels, rows]));
+            // [c, rows] × [rows, positions] = [c, n·h_b·w_b], then back to one block per sample.
+            let product = Flex::float_matmul(weight, self.matrix.clone()).to_contiguous();
+            let map_b = map[0] * map[1];
+            let n = self.positions / map_b;
+            let Some(values) = product.as_slice::<f32>() else {
+                return product; // f32 in, f32 out: unreachable
+            };
+            let mut out = vec![0f32; values.len()];
+            for (channel, row) in values.chunks_exact(self.positions).enumerate() {
+                for (sample, map_values) in row.chunks_exact(map_b).enumerate() {
+                    out[(sample * channels + channel) * map_b..][..map_b]
+                        .copy_from_slice(map_values);
+                }
+            }
+            FlexTensor::from_data(TensorData::new(out, [n, channels, map[0], map[1]]))
         }
     }
 
-    impl<B: ConvGradBackend + WeightGradient, C: CheckpointStrategy> ConvGradBackend
+    /// One im2col of `a` and one matrix product with `b`: the batch and the positions are the
+    /// product's long inner dimension. Burn's generic gradient is a convolution with the batch as
+    /// channels and a whole feature map as its kernel, which `flex` runs as many products only
+    /// `k_h·k_w` columns wide. A transposed convolution's input gradient is one more product
+    /// with the same columns, instead of Burn's convolution, which gathers them again.
+    impl Im2colGradients for Flex {
+        fn weight_gradient(
+            a: &FlexTensor,
+            b: &FlexTensor,
+            kernel: [usize; 2],
+            stride: [usize; 2],
+            padding: [usize; 2],
+        ) -> Option<FlexTensor> {
+            let [_, _, h_b, w_b] = b.shape().dims();
+            Columns::of(a, [h_b, w_b], kernel, stride, padding)?.weight_gradient(b, kernel)
+        }
+
+        fn conv_transpose2d_gradients(
+            x: &FlexTensor,
+            weight: &FlexTensor,
+            grad: &FlexTensor,
+            stride: [usize; 2],
+            padding: [usize; 2],
+            wanted: [bool; 2],
+        ) -> Option<[Option<FlexTensor>; 2]> {
+            let [_, _, h_x, w_x] = x.shape().dims();
+            let [_, _, k_h, k_w] = weight.shape().dims();
+            let columns = Columns::of(grad, [h_x, w_x], [k_h, k_w], stride, padding)?;
+            let dw = match wanted[1] {
+                true => Some(columns.weight_gradient(x, [k_h, k_w])?),
+                false => None,
+            };
+            let dx = wanted[0].then(|| columns.transposed_input_gradient(weight, [h_x, w_x]));
+            Some([dx, dw])
+        }
+    }
+
+    impl<B: ConvGradBackend + Im2colGradients, C: CheckpointStrategy> ConvGradBackend
         for Autodiff<B, C>
     {
         fn conv2d_gemm_grad(
@@ -254,7 +361,7 @@ mod train {
             #[derive(Debug)]
             struct Conv2dBackward;
 
-            impl<B: WeightGradient> Backward<B, 2> for Conv2dBackward {
+            impl<B: Im2colGradients> Backward<B, 2> for Conv2dBackward {
                 type State = (NodeId, NodeId, ConvOptions<2>);
 
                 fn backward(
@@ -318,7 +425,7 @@ mod train {
             #[derive(Debug)]
             struct ConvTranspose2dBackward;
 
-            impl<B: WeightGradient> Backward<B, 2> for ConvTranspose2dBackward {
+            impl<B: Im2colGradients> Backward<B, 2> for ConvTranspose2dBackward {
                 type State = (NodeId, NodeId, ConvTransposeOptions<2>);
 
                 fn backward(
@@ -332,21 +439,27 @@ mod train {
                     let (x_state, weight_state, options) = ops.state;
                     let x: FloatTensor<B> = checkpointer.retrieve_node_output(x_state);
                     let weight: FloatTensor<B> = checkpointer.retrieve_node_output(weight_state);
-                    let [_, _, k_h, k_w] = weight.shape().dims();
-                    if let Some(node) = node_x {
-                        let dx = B::conv_transpose2d_x_backward(
-                            weight.clone(),
-                            grad.clone(),
-                            options.clone(),
-                        );
+                    let wanted = [node_x.is_some(), node_weight.is_some()];
+                    let (stride, padding) = (options.stride, options.padding);
+                    let [dx, dw] =
+                        B::conv_transpose2d_gradients(&x, &weight, &grad, stride, padding, wanted)
+                            .unwrap_or_else(|| {
+                                let dx = wanted[0].then(|| {
+                                    B::conv_transpose2d_x_backward(
+                                        weight.clone(),
+                                        grad.clone(),
+                                        options.clone(),
+                                    )
+                                });
+                                let dw = wanted[1].then(|| {
+                                    B::conv_transpose2d_weight_backward(x, weight, grad, options)
+                                });
+                                [dx, dw]
+                            });
+                    if let (Some(node), Some(dx)) = (node_x, dx) {
                         grads.register::<B>(node.id, dx);
                     }
-                    if let Some(node) = node_weight {
-                        let (stride, padding) = (options.stride, options.padding);
-                        let dw = B::weight_gradient(&grad, &x, [k_h, k_w], stride, padding)
-                            .unwrap_or_else(|| {
-                                B::conv_transpose2d_weight_backward(x, weight, grad, options)
-                            });
+                    if let (Some(node), Some(dw)) = (node_weight, dw) {
                         grads.register::<B>(node.id, dw);
                     }
                 }
