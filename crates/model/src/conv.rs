@@ -290,8 +290,13 @@ mod train {
         }
 
         /// `Σ_rows w[c, row] · columns[row, position]`, as `[n, c, h_b, w_b]`: the input gradient
-        /// of a transposed convolution whose weight is `w` (`[c, c_a, k_h, k_w]`, rows matching).
-        fn transposed_input_gradient(&self, weight: &FlexTensor, map: [usize; 2]) -> FlexTensor {
+        /// of a transposed convolution whose weight is `w` (`[c, c_a, k_h, k_w]`, rows matching);
+        /// `None` where the product is not `f32` (Burn's gradient runs instead).
+        fn transposed_input_gradient(
+            &self,
+            weight: &FlexTensor,
+            map: [usize; 2],
+        ) -> Option<FlexTensor> {
             let [channels, _, _, _] = weight.shape().dims();
             let [rows, _] = self.matrix.shape().dims();
             let weight = Flex::float_reshape(weight.to_contiguous(), Shape::new([channels, rows]));
@@ -299,9 +304,7 @@ mod train {
             let product = Flex::float_matmul(weight, self.matrix.clone()).to_contiguous();
             let map_b = map[0] * map[1];
             let n = self.positions / map_b;
-            let Some(values) = product.as_slice::<f32>() else {
-                return product; // f32 in, f32 out: unreachable
-            };
+            let values = product.as_slice::<f32>()?;
             let mut out = vec![0f32; values.len()];
             for (channel, row) in values.chunks_exact(self.positions).enumerate() {
                 for (sample, map_values) in row.chunks_exact(map_b).enumerate() {
@@ -309,7 +312,10 @@ mod train {
                         .copy_from_slice(map_values);
                 }
             }
-            FlexTensor::from_data(TensorData::new(out, [n, channels, map[0], map[1]]))
+            Some(FlexTensor::from_data(TensorData::new(
+                out,
+                [n, channels, map[0], map[1]],
+            )))
         }
     }
 
@@ -345,7 +351,10 @@ mod train {
                 true => Some(columns.weight_gradient(x, [k_h, k_w])?),
                 false => None,
             };
-            let dx = wanted[0].then(|| columns.transposed_input_gradient(weight, [h_x, w_x]));
+            let dx = match wanted[0] {
+                true => Some(columns.transposed_input_gradient(weight, [h_x, w_x])?),
+                false => None,
+            };
             Some([dx, dw])
         }
     }
