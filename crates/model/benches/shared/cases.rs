@@ -1,7 +1,7 @@
 //! The model benchmarks, shared word for word by the native bench (`crates/model/benches/inference.rs`)
 //! and the wasm bench in headless Chromium (`crates/worker/tests/bench.rs`, which includes this file),
 //! so the two columns of `cargo xtask bench` time the same calls. Each case is run `runs`
-//! times after one warm-up; the median is printed as
+//! times after a warm-up of at least [`WARM_UP_MS`] (and three runs); the median is printed as
 //! `BENCH <case> <target> median_ms=… min_ms=… runs=…`.
 //!
 //! The calls are the ones the pages make, on Burn's CPU backend (`flex`): decode one latent
@@ -89,10 +89,21 @@ pub const CASES: &[Case] = &[
     },
 ];
 
+/// How long each case runs untimed first. In the browser this is what lets the engine finish
+/// compiling the hot functions with its optimising tier (V8 starts wasm in a baseline compiler
+/// and tiers up in the background): with one warm-up run, the first case timed half-compiled
+/// code, and `decode_1`'s median swung between 0.7 and 2 ms from run to run.
+const WARM_UP_MS: f64 = 500.0;
+
 /// Times every case with `now_ms` and prints one line per case for `target`.
 pub fn run_all(models: &Models, target: &str, now_ms: &dyn Fn() -> f64, print: &dyn Fn(&str)) {
     for case in CASES {
-        let _ = (case.work)(models);
+        let start = now_ms();
+        let mut warm_up_runs = 0;
+        while warm_up_runs < 3 || now_ms() - start < WARM_UP_MS {
+            std::hint::black_box((case.work)(models));
+            warm_up_runs += 1;
+        }
         let mut times: Vec<f64> = (0..case.runs)
             .map(|_| {
                 let t0 = now_ms();
