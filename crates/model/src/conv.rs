@@ -1,13 +1,16 @@
-//! The models' convolutions, with faster gradients when they train on the CPU.
+//! The models' convolutions, faster when they train on the CPU.
 //!
 //! [`conv2d`] and [`conv_transpose2d`] compute what the `burn::nn` modules' `forward` computes.
-//! They differ only in the backward pass on Burn's autodiff `flex` (CPU) device, and only when
-//! the crate's `train` feature is on: there, the weight gradient is one im2col and one matrix
-//! product (`Im2colGradients` for `flex`) instead of Burn's generic one, a convolution with the
-//! batch as channels and a whole feature map as its kernel, which `flex` runs as a matrix product
-//! only 9 columns wide; and a transposed convolution's input gradient is one more product with
-//! the same im2col. The convolution's input gradient and every other device (WebGPU, inference,
-//! the browser) are Burn's own. `convlab-train bench --mode layers` measures the difference.
+//! They differ only on Burn's autodiff `flex` (CPU) device, and only when the crate's `train`
+//! feature is on (`FasterConv` for `flex`): there, the weight gradient is one im2col and one
+//! matrix product instead of Burn's generic one, a convolution with the batch as channels and a
+//! whole feature map as its kernel, which `flex` runs as a matrix product only 9 columns wide; a
+//! transposed convolution's input gradient is one more product with the same im2col; and a
+//! transposed convolution (the decoder's forward pass, and a convolution's input gradient) adds
+//! its products' columns back into the image a whole channel vector at a time, where Burn's adds
+//! one float at a time. The plain convolution's forward pass and every other device (WebGPU,
+//! inference, the browser) are Burn's own. `convlab-train bench --mode layers` measures the
+//! difference.
 //!
 //! The operation is a Burn backend extension: a backend trait ([`ConvGradBackend`]) that `flex`
 //! implements with its own forward pass and `Autodiff` with a hand-written backward pass.
@@ -68,7 +71,7 @@ fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
 }
 
 #[cfg(feature = "train")]
-pub use train::{ConvGradBackend, Im2colGradients};
+pub use train::{ConvGradBackend, FasterConv};
 
 #[cfg(feature = "train")]
 mod train {
@@ -84,6 +87,7 @@ mod train {
         Autodiff, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
     };
     use burn::tensor::{Shape, Tensor, TensorData};
+    use rayon::prelude::*;
 
     /// Whether `x` lives on the autodiff `flex` device, the one this path is for.
     pub(super) fn applies(x: &Tensor<4>) -> bool {
@@ -113,7 +117,7 @@ mod train {
         ))
     }
 
-    /// Convolutions without bias whose gradients come from [`Im2colGradients`].
+    /// Convolutions without bias whose gradients come from [`FasterConv`].
     #[backend_extension(Flex, Autodiff)]
     pub trait ConvGradBackend: Backend {
         /// `conv2d(x, weight)`; groups 1, dilation 1, symmetric padding.
@@ -145,12 +149,30 @@ mod train {
             weight: FloatTensor<Self>,
             options: ConvTransposeOptions<2>,
         ) -> FloatTensor<Self> {
-            Self::conv_transpose2d(x, weight, None, options)
+            let [_, _, h, w] = x.shape().dims();
+            let [_, _, k_h, k_w] = weight.shape().dims();
+            let side = |axis: usize, input: usize, kernel: usize| {
+                ((input.checked_sub(1)? * options.stride[axis])
+                    + kernel
+                    + options.padding_out[axis])
+                    .checked_sub(2 * options.padding[axis])
+            };
+            match (side(0, h, k_h), side(1, w, k_w)) {
+                (Some(out_h), Some(out_w)) => Self::transposed_conv(
+                    &x,
+                    &weight,
+                    options.stride,
+                    options.padding,
+                    [out_h, out_w],
+                ),
+                _ => None,
+            }
+            .unwrap_or_else(|| Self::conv_transpose2d(x, weight, None, options))
         }
     }
 
-    /// Backends with faster convolution gradients than Burn's generic ones.
-    pub trait Im2colGradients: Backend {
+    /// Backends with faster convolution gradients (and transposed convolutions) than Burn's.
+    pub trait FasterConv: Backend {
         /// The correlation both weight gradients are:
         /// `out[c_b, c_a, kh, kw] = Σ_{n,i,j} b[n, c_b, i, j] · a_pad[n, c_a, s·i + kh, s·j + kw]`,
         /// where `a_pad` is `a` with `padding` zeros before each spatial axis (reads past the end
@@ -180,6 +202,18 @@ mod train {
             padding: [usize; 2],
             wanted: [bool; 2],
         ) -> Option<[Option<FloatTensor<Self>>; 2]>;
+
+        /// `conv_transpose2d(x, weight)` without bias (groups 1, dilation 1) onto an `out` map
+        /// (`out_h × out_w`; the output padding is what `out` leaves past the last kernel tap).
+        /// It is also a convolution's input gradient: `∂L/∂x = transposed_conv(∂L/∂y, w, …,
+        /// x's map)`. `None` where the backend has nothing faster (Burn's runs).
+        fn transposed_conv(
+            x: &FloatTensor<Self>,
+            weight: &FloatTensor<Self>,
+            stride: [usize; 2],
+            padding: [usize; 2],
+            out: [usize; 2],
+        ) -> Option<FloatTensor<Self>>;
     }
 
     /// `a` seen through every kernel position: a `[c_a·k_h·k_w, n·h_b·w_b]` matrix whose row
@@ -243,24 +277,16 @@ mod train {
                 }
             };
             // The rows split between the cores (the products after it are threaded too).
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let rows_per_thread = rows.div_ceil(threads).max(1);
-            std::thread::scope(|scope| {
-                for (part, block) in columns.chunks_mut(rows_per_thread * positions).enumerate() {
-                    let fill_row = &fill_row;
-                    scope.spawn(move || {
-                        for (offset, out) in block.chunks_exact_mut(positions).enumerate() {
-                            fill_row(part * rows_per_thread + offset, out);
-                        }
-                    });
-                }
-            });
+            columns
+                .par_chunks_mut(positions)
+                .enumerate()
+                .for_each(|(row, out)| fill_row(row, out));
             let matrix = FlexTensor::from_data(TensorData::new(columns, [rows, positions]));
             Some(Self { matrix, positions })
         }
 
         /// `Σ_positions b[c_b, position] · columns[row, position]`, as `[c_b, c_a, k_h, k_w]`:
-        /// [`Im2colGradients::weight_gradient`] with `b` copied to `[c_b, n·h_b·w_b]`.
+        /// [`FasterConv::weight_gradient`] with `b` copied to `[c_b, n·h_b·w_b]`.
         fn weight_gradient(&self, b: &FlexTensor, kernel: [usize; 2]) -> Option<FlexTensor> {
             let b = b.to_contiguous();
             let b_data = b.as_slice::<f32>()?;
@@ -324,7 +350,7 @@ mod train {
     /// channels and a whole feature map as its kernel, which `flex` runs as many products only
     /// `k_h·k_w` columns wide. A transposed convolution's input gradient is one more product
     /// with the same columns, instead of Burn's convolution, which gathers them again.
-    impl Im2colGradients for Flex {
+    impl FasterConv for Flex {
         fn weight_gradient(
             a: &FlexTensor,
             b: &FlexTensor,
@@ -357,11 +383,80 @@ mod train {
             };
             Some([dx, dw])
         }
+
+        /// One batched product, `x_nᵀ · w` (`[h·w, c_in] × [c_in, k_h·k_w·c_out]` for each
+        /// sample `n`), whose rows hold every kernel tap's channel vector for one input
+        /// position, then a col2im that adds those vectors whole into a channels-last map and
+        /// copies it to NCHW. Burn's product is the same, but its col2im adds one float at a
+        /// time along rows only 7–28 long.
+        fn transposed_conv(
+            x: &FlexTensor,
+            weight: &FlexTensor,
+            stride: [usize; 2],
+            padding: [usize; 2],
+            out: [usize; 2],
+        ) -> Option<FlexTensor> {
+            let [n, c_in, h, w] = x.shape().dims();
+            let [weight_in, c_out, k_h, k_w] = weight.shape().dims();
+            let [out_h, out_w] = out;
+            if c_in != weight_in || [n, c_in, h, w, c_out, k_h, k_w, out_h, out_w].contains(&0) {
+                return None; // Nothing to gain on empty shapes; Burn's handles them.
+            }
+            let taps = k_h * k_w * c_out;
+            let x = x.to_contiguous();
+            let x_data = x.as_slice::<f32>()?;
+            // [c_in, c_out, k_h, k_w] → [c_in, k_h·k_w·c_out], the output channel fastest.
+            let weight = Flex::float_permute(weight.to_contiguous(), &[0, 2, 3, 1]);
+            let weight = Flex::float_reshape(weight, Shape::new([c_in, taps])).to_contiguous();
+            weight.as_slice::<f32>()?; // The same dtype as x, or the product would panic.
+            let map_out = out_h * out_w;
+            let sample = |x: &[f32], out: &mut [f32], last: &mut Vec<f32>| {
+                // [h·w, c_in] (a transposed view) × [c_in, taps]: small enough for the cache.
+                let x = FlexTensor::from_data(TensorData::new(x.to_vec(), [c_in, h * w]));
+                let columns = Flex::float_matmul(Flex::float_swap_dims(x, 0, 1), weight.clone());
+                let Some(columns) = columns.as_slice::<f32>() else {
+                    return; // Unreachable: both factors are f32.
+                };
+                last.clear();
+                last.resize(map_out * c_out, 0.0);
+                for (ih, kh) in (0..h).flat_map(|ih| (0..k_h).map(move |kh| (ih, kh))) {
+                    let oh = match (stride[0] * ih + kh).checked_sub(padding[0]) {
+                        Some(oh) if oh < out_h => oh,
+                        _ => continue,
+                    };
+                    for iw in 0..w {
+                        let row = &columns[(ih * w + iw) * taps + kh * k_w * c_out..];
+                        for (kw, tap) in row[..k_w * c_out].chunks_exact(c_out).enumerate() {
+                            let ow = match (stride[1] * iw + kw).checked_sub(padding[1]) {
+                                Some(ow) if ow < out_w => ow,
+                                _ => continue,
+                            };
+                            let sum = &mut last[(oh * out_w + ow) * c_out..][..c_out];
+                            for (sum, value) in sum.iter_mut().zip(tap) {
+                                *sum += value;
+                            }
+                        }
+                    }
+                }
+                for (position, channels) in last.chunks_exact(c_out).enumerate() {
+                    for (channel, value) in channels.iter().enumerate() {
+                        out[channel * map_out + position] = *value;
+                    }
+                }
+            };
+            let mut output = vec![0f32; n * c_out * map_out];
+            output
+                .par_chunks_mut(c_out * map_out)
+                .zip(x_data.par_chunks(c_in * h * w))
+                .for_each_init(Vec::new, |last, (out, x)| sample(x, out, last));
+            Some(FlexTensor::from_data(TensorData::new(
+                output,
+                [n, c_out, out_h, out_w],
+            )))
+        }
     }
 
-    impl<B: ConvGradBackend + Im2colGradients, C: CheckpointStrategy> ConvGradBackend
-        for Autodiff<B, C>
-    {
+    impl<B: ConvGradBackend + FasterConv, C: CheckpointStrategy> ConvGradBackend for Autodiff<B, C> {
         fn conv2d_gemm_grad(
             x: FloatTensor<Self>,
             weight: FloatTensor<Self>,
@@ -370,7 +465,7 @@ mod train {
             #[derive(Debug)]
             struct Conv2dBackward;
 
-            impl<B: Im2colGradients> Backward<B, 2> for Conv2dBackward {
+            impl<B: FasterConv> Backward<B, 2> for Conv2dBackward {
                 type State = (NodeId, NodeId, ConvOptions<2>);
 
                 fn backward(
@@ -385,17 +480,21 @@ mod train {
                     let x: FloatTensor<B> = checkpointer.retrieve_node_output(x_state);
                     let weight: FloatTensor<B> = checkpointer.retrieve_node_output(weight_state);
                     let [_, _, k_h, k_w] = weight.shape().dims();
+                    let (stride, padding) = (options.stride, options.padding_begin());
                     if let Some(node) = node_x {
-                        let dx = B::conv2d_x_backward(
-                            x.clone(),
-                            weight.clone(),
-                            grad.clone(),
-                            options.clone(),
-                        );
+                        let [_, _, h_x, w_x] = x.shape().dims();
+                        let dx = B::transposed_conv(&grad, &weight, stride, padding, [h_x, w_x])
+                            .unwrap_or_else(|| {
+                                B::conv2d_x_backward(
+                                    x.clone(),
+                                    weight.clone(),
+                                    grad.clone(),
+                                    options.clone(),
+                                )
+                            });
                         grads.register::<B>(node.id, dx);
                     }
                     if let Some(node) = node_weight {
-                        let (stride, padding) = (options.stride, options.padding_begin());
                         let dw = B::weight_gradient(&x, &grad, [k_h, k_w], stride, padding)
                             .unwrap_or_else(|| B::conv2d_weight_backward(x, weight, grad, options));
                         grads.register::<B>(node.id, dw);
@@ -434,7 +533,7 @@ mod train {
             #[derive(Debug)]
             struct ConvTranspose2dBackward;
 
-            impl<B: Im2colGradients> Backward<B, 2> for ConvTranspose2dBackward {
+            impl<B: FasterConv> Backward<B, 2> for ConvTranspose2dBackward {
                 type State = (NodeId, NodeId, ConvTransposeOptions<2>);
 
                 fn backward(
@@ -558,6 +657,8 @@ mod tests {
             ([32, 64], 14, 3, 2, 1),
             ([1, 6], 28, 5, 1, 2),
             ([6, 16], 14, 5, 1, 0),
+            // Stride 2 over an odd side: the last input row and column reach no output.
+            ([3, 4], 15, 3, 2, 1),
         ] {
             let layer = Conv2dConfig::new(channels, [kernel, kernel])
                 .with_stride([stride, stride])
