@@ -86,7 +86,7 @@ mod train {
     use burn::backend::{
         Autodiff, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
     };
-    use burn::tensor::{Shape, Tensor, TensorData};
+    use burn::tensor::{Shape, Slice, Tensor, TensorData};
     use rayon::prelude::*;
 
     /// Whether `x` lives on the autodiff `flex` device, the one this path is for.
@@ -403,16 +403,18 @@ mod train {
                 return None; // Nothing to gain on empty shapes; Burn's handles them.
             }
             let taps = k_h * k_w * c_out;
-            let x = x.to_contiguous();
-            let x_data = x.as_slice::<f32>()?;
+            // [n, c_in, h·w], read a sample at a time through views (no copy).
+            let x = Flex::float_reshape(x.to_contiguous(), Shape::new([n, c_in, h * w]));
+            x.as_slice::<f32>()?;
             // [c_in, c_out, k_h, k_w] → [c_in, k_h·k_w·c_out], the output channel fastest.
             let weight = Flex::float_permute(weight.to_contiguous(), &[0, 2, 3, 1]);
             let weight = Flex::float_reshape(weight, Shape::new([c_in, taps])).to_contiguous();
             weight.as_slice::<f32>()?; // The same dtype as x, or the product would panic.
             let map_out = out_h * out_w;
-            let sample = |x: &[f32], out: &mut [f32], last: &mut Vec<f32>| {
+            let sample = |index: usize, out: &mut [f32], last: &mut Vec<f32>| {
                 // [h·w, c_in] (a transposed view) × [c_in, taps]: small enough for the cache.
-                let x = FlexTensor::from_data(TensorData::new(x.to_vec(), [c_in, h * w]));
+                let x = Flex::float_slice(x.clone(), &[Slice::index(index as isize)]);
+                let x = Flex::float_reshape(x, Shape::new([c_in, h * w]));
                 let columns = Flex::float_matmul(Flex::float_swap_dims(x, 0, 1), weight.clone());
                 let Some(columns) = columns.as_slice::<f32>() else {
                     return; // Unreachable: both factors are f32.
@@ -447,8 +449,8 @@ mod train {
             let mut output = vec![0f32; n * c_out * map_out];
             output
                 .par_chunks_mut(c_out * map_out)
-                .zip(x_data.par_chunks(c_in * h * w))
-                .for_each_init(Vec::new, |last, (out, x)| sample(x, out, last));
+                .enumerate()
+                .for_each_init(Vec::new, |last, (index, out)| sample(index, out, last));
             Some(FlexTensor::from_data(TensorData::new(
                 output,
                 [n, c_out, out_h, out_w],
