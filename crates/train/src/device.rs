@@ -22,7 +22,7 @@ pub struct SelectedDevice {
 
 /// The message for `--device gpu` in a build without the `gpu` feature.
 pub const NO_GPU_SUPPORT: &str = "built without GPU support: rebuild with --features gpu \
-     (cargo run --release -p convlab-train --features gpu -- ...)";
+     (cargo run --profile train -p convlab-train --features gpu -- ...)";
 
 /// The CPU device.
 pub fn cpu() -> SelectedDevice {
