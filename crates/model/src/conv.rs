@@ -384,11 +384,11 @@ mod train {
             Some([dx, dw])
         }
 
-        /// One batched product, `x_nᵀ · w` (`[h·w, c_in] × [c_in, k_h·k_w·c_out]` for each
-        /// sample `n`), whose rows hold every kernel tap's channel vector for one input
-        /// position, then a col2im that adds those vectors whole into a channels-last map and
-        /// copies it to NCHW. Burn's product is the same, but its col2im adds one float at a
-        /// time along rows only 7–28 long.
+        /// For each sample `n` (the samples split between the cores), one product `x_nᵀ · w`
+        /// (`[h·w, c_in] × [c_in, k_h·k_w·c_out]`), whose rows hold every kernel tap's channel
+        /// vector for one input position, then a col2im that adds those vectors whole into a
+        /// channels-last map and copies it to NCHW. Burn's products are the same, but its
+        /// col2im adds one float at a time along rows only 7–28 long.
         fn transposed_conv(
             x: &FlexTensor,
             weight: &FlexTensor,
