@@ -9,6 +9,8 @@
 //! - [`Models`] has the calls a page makes (`encode`, `decode`, `classify`, `autoencode`,
 //!   `references`) on lists of images and codes. Each is one request to the worker, which
 //!   slices the work; a call whose future is dropped (the page moved on) is cancelled there.
+//!   On the CPU, long encodes and decodes are cut into one request per model worker
+//!   ([`worker::helpers`]), which run at the same time on different cores.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -16,7 +18,7 @@ use std::rc::Rc;
 
 use convlab_digits::latent::Projection;
 pub use convlab_protocol::{Backend, REFERENCE_PER_CLASS, VaeChoice};
-use convlab_protocol::{IMAGE_PIXELS, Loaded, Reply, Request};
+use convlab_protocol::{IMAGE_PIXELS, Loaded, Reply, Request, SLICE};
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use leptos::prelude::*;
@@ -77,6 +79,9 @@ pub struct Models {
 }
 
 type LoadedModels = Result<Rc<Models>, String>;
+
+/// From how many items an encode or decode on the CPU is spread over the model workers.
+const SPREAD_FROM: usize = 2 * SLICE;
 
 thread_local! {
     static LOADED: RefCell<HashMap<Backend, Shared<LocalBoxFuture<'static, LoadedModels>>>> =
@@ -175,6 +180,19 @@ pub fn use_models() -> LocalResource<LoadedModels> {
             loaded
         }
     })
+}
+
+/// For pages that make long requests (the manifold, a grid of samples, the typical digits'
+/// decodes): once the CPU models are loaded, starts the helper workers those requests are
+/// spread over, so that they are ready, or nearly, when the requests come.
+pub fn use_helpers(models: LocalResource<LoadedModels>) {
+    Effect::new(move || {
+        if let Some(Ok(m)) = models.get()
+            && m.backend == Backend::Cpu
+        {
+            worker::start_helpers();
+        }
+    });
 }
 
 /// The synthetic reference digits on the latent plane of `which`, as a scatter draws them;
@@ -286,15 +304,23 @@ impl Models {
         which: VaeChoice,
         images: &[Vec<f32>],
     ) -> Result<Vec<Posterior>, String> {
-        let request = Request::Encode {
-            backend: self.backend,
+        let backend = self.backend;
+        let images = flatten(images, IMAGE_PIXELS, "an image")?;
+        let request = |images| Request::Encode {
+            backend,
             model: which,
-            images: flatten(images, IMAGE_PIXELS, "an image")?,
+            images,
         };
-        match worker::call(request).await? {
-            Reply::Posteriors { dim, mu, log_var } => Ok(posteriors(dim as usize, &mu, &log_var)),
-            other => Err(unexpected(&other)),
+        let mut all = Vec::with_capacity(images.len() / IMAGE_PIXELS);
+        for reply in self.spread(images, IMAGE_PIXELS, request).await? {
+            match reply {
+                Reply::Posteriors { dim, mu, log_var } => {
+                    all.extend(posteriors(dim as usize, &mu, &log_var));
+                }
+                other => return Err(unexpected(&other)),
+            }
         }
+        Ok(all)
     }
 
     /// Each latent code decoded to a 784-value image in `[0, 1]`.
@@ -303,15 +329,73 @@ impl Models {
         which: VaeChoice,
         codes: &[Vec<f32>],
     ) -> Result<Vec<Vec<f32>>, String> {
-        let request = Request::Decode {
-            backend: self.backend,
+        let backend = self.backend;
+        let width = self.latent_dim(which);
+        let codes = flatten(codes, width, "a latent code")?;
+        let request = |codes| Request::Decode {
+            backend,
             model: which,
-            codes: flatten(codes, self.latent_dim(which), "a latent code")?,
+            codes,
         };
-        match worker::call(request).await? {
-            Reply::Images(values) => Ok(unflatten(&values, IMAGE_PIXELS)),
-            other => Err(unexpected(&other)),
+        let mut all = Vec::with_capacity(codes.len() / width.max(1));
+        for reply in self.spread(codes, width, request).await? {
+            match reply {
+                Reply::Images(values) => all.extend(unflatten(&values, IMAGE_PIXELS)),
+                other => return Err(unexpected(&other)),
+            }
         }
+        Ok(all)
+    }
+
+    /// Asks for `request(items)`, where `items` holds items of `width` values: in one request
+    /// to the main worker, or, on the CPU and from [`SPREAD_FROM`] items, cut into one part
+    /// per model worker, sent together (parts of whole worker slices, in order). The replies
+    /// come back in the items' order. A helper that fails has its part redone by the main
+    /// worker; the main worker's own failure is the answer.
+    async fn spread(
+        &self,
+        items: Vec<f32>,
+        width: usize,
+        request: impl Fn(Vec<f32>) -> Request,
+    ) -> Result<Vec<Reply>, String> {
+        let count = items.len() / width.max(1);
+        let helpers = match (self.backend, count >= SPREAD_FROM) {
+            (Backend::Cpu, true) => worker::helpers(),
+            _ => Vec::new(),
+        };
+        if helpers.is_empty() {
+            return Ok(vec![worker::call(request(items)).await?]);
+        }
+        let per_part = count.div_ceil(helpers.len() + 1).next_multiple_of(SLICE);
+        let parts: Vec<Vec<f32>> = items
+            .chunks(per_part * width)
+            .map(<[f32]>::to_vec)
+            .collect();
+        let answers = futures::future::join_all(parts.iter().enumerate().map(|(i, part)| {
+            let request = request(part.clone());
+            match i.checked_sub(1).and_then(|h| helpers.get(h)) {
+                Some(helper) => helper.call(request).boxed_local(),
+                None => worker::call(request).boxed_local(),
+            }
+        }))
+        .await;
+        let mut replies = Vec::with_capacity(parts.len());
+        for (i, (answer, part)) in answers.into_iter().zip(parts).enumerate() {
+            replies.push(match answer {
+                Ok(reply) => reply,
+                Err(why) if i > 0 => {
+                    web_sys::console::warn_1(
+                        &format!(
+                            "a helper model worker failed ({why}); the main one redoes its part"
+                        )
+                        .into(),
+                    );
+                    worker::call(request(part)).await?
+                }
+                Err(why) => return Err(why),
+            });
+        }
+        Ok(replies)
     }
 
     /// LeNet-5's class probabilities for each image.

@@ -12,13 +12,19 @@
 //!   does not keep the worker busy with a stale manifold.
 //! - If the worker panics or fails to start, every request in flight fails with the reason;
 //!   the next request starts a new worker and first replays the `Load`s the old one had.
+//! - On the CPU, long encodes and decodes (the 20×20 manifold) are spread over more workers
+//!   ([`helpers`]): one per core the browser reports, up to [`MAX_WORKERS`], each with its own
+//!   copy of the CPU models. They start the first time they are asked for, and only join in
+//!   once their models are loaded; one that fails is not restarted.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use convlab_protocol::{FromWorker, Reply, Request, ToWorker, decode, encode};
+use convlab_protocol::{Backend, FromWorker, Reply, Request, ToWorker, decode, encode};
+use futures::FutureExt;
 use futures::channel::oneshot;
+use futures::future::{LocalBoxFuture, Shared};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -33,7 +39,12 @@ thread_local! {
     static LOADS: RefCell<Vec<Request>> = const { RefCell::new(Vec::new()) };
     static ON_GPU_LOST: RefCell<Option<Hook>> = const { RefCell::new(None) };
     static GPU_LOST: RefCell<Option<String>> = const { RefCell::new(None) };
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
 }
+
+/// The most workers (the main one and its helpers) a page runs: each holds its own models
+/// (a few MB), and past a handful of cores the spread's messages cost more than they save.
+pub const MAX_WORKERS: usize = 8;
 
 /// Where the worker's files are (an absolute URL ending in `/`); by default the folder of the
 /// page. The browser tests point it at their file server.
@@ -76,7 +87,20 @@ pub fn gpu_lost() -> Option<String> {
 /// Sends `request` to the worker (starting it if needed) and waits for the answer.
 pub async fn call(request: Request) -> Answer {
     let load = matches!(request, Request::Load { .. }).then(|| request.clone());
-    let connection = connection()?;
+    let answer = call_on(&connection()?, request).await;
+    if let (Some(load), Ok(_)) = (load, &answer) {
+        LOADS.with(|loads| {
+            let mut loads = loads.borrow_mut();
+            if !loads.contains(&load) {
+                loads.push(load);
+            }
+        });
+    }
+    answer
+}
+
+/// Sends `request` to one worker, once it is ready, and waits for the answer.
+async fn call_on(connection: &Rc<Connection>, request: Request) -> Answer {
     connection.ready().await?;
     let id = next_id();
     let (sender, receiver) = oneshot::channel();
@@ -91,15 +115,150 @@ pub async fn call(request: Request) -> Answer {
         .await
         .unwrap_or_else(|_| Err("the model worker stopped before answering".to_string()));
     guard.armed = false;
-    if let (Some(load), Ok(_)) = (load, &answer) {
-        LOADS.with(|loads| {
-            let mut loads = loads.borrow_mut();
-            if !loads.contains(&load) {
-                loads.push(load);
+    answer
+}
+
+/// A second model worker with the CPU models loaded, which long CPU requests are spread over.
+#[derive(Clone)]
+pub struct Helper(Rc<Connection>);
+
+impl Helper {
+    /// Sends `request` to this helper and waits for the answer.
+    pub async fn call(&self, request: Request) -> Answer {
+        call_on(&self.0, request).await
+    }
+}
+
+/// The helper workers, started on first use.
+#[derive(Default)]
+struct Pool {
+    /// Workers in all, the main one included; `None` until set (then from the core count).
+    size: Option<usize>,
+    started: Vec<StartedHelper>,
+}
+
+struct StartedHelper {
+    connection: Rc<Connection>,
+    /// Resolves to whether its CPU models loaded.
+    loaded: Shared<LocalBoxFuture<'static, bool>>,
+    ready: Rc<Cell<bool>>,
+}
+
+/// How many workers spread a long CPU request: [`set_workers`]'s number, or one per core
+/// the browser reports (`navigator.hardwareConcurrency`), at most [`MAX_WORKERS`].
+pub fn workers() -> usize {
+    POOL.with(|p| p.borrow().size).unwrap_or_else(|| {
+        let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency());
+        (cores as usize).clamp(1, MAX_WORKERS)
+    })
+}
+
+/// Spreads long CPU requests over `workers` workers in all (1: the main one alone). Helpers
+/// beyond that are stopped. For tests and the benchmark.
+pub fn set_workers(workers: usize) {
+    let workers = workers.clamp(1, MAX_WORKERS);
+    let extra = POOL.with(|p| {
+        let mut pool = p.borrow_mut();
+        pool.size = Some(workers);
+        let keep = pool.started.len().min(workers - 1);
+        pool.started.split_off(keep)
+    });
+    for helper in extra {
+        helper
+            .connection
+            .die("the page needs fewer model workers".to_string());
+    }
+}
+
+/// The helpers whose CPU models are loaded. The first call starts them (once the main worker
+/// has loaded the CPU models, whose `Load` they repeat); they are not waited for: a request
+/// made before they are ready runs on the main worker alone. Dead helpers are left out.
+pub fn helpers() -> Vec<Helper> {
+    start_helpers();
+    POOL.with(|p| {
+        p.borrow()
+            .started
+            .iter()
+            .filter(|h| h.ready.get() && h.connection.dead.borrow().is_none())
+            .map(|h| Helper(h.connection.clone()))
+            .collect()
+    })
+}
+
+/// Starts the missing helpers and waits until each has loaded its models or failed; the
+/// number ready. For tests and the benchmark.
+pub async fn helpers_ready() -> usize {
+    start_helpers();
+    let loading: Vec<_> = POOL.with(|p| {
+        p.borrow()
+            .started
+            .iter()
+            .map(|h| h.loaded.clone())
+            .collect()
+    });
+    futures::future::join_all(loading).await;
+    helpers().len()
+}
+
+/// Starts the missing helpers (once the main worker has loaded the CPU models), without
+/// waiting for them.
+pub fn start_helpers() {
+    let Some(load) = LOADS.with(|loads| {
+        loads
+            .borrow()
+            .iter()
+            .find(|l| {
+                matches!(
+                    l,
+                    Request::Load {
+                        backend: Backend::Cpu,
+                        ..
+                    }
+                )
+            })
+            .cloned()
+    }) else {
+        return; // The CPU models were never loaded: nothing to spread.
+    };
+    let wanted = workers() - 1;
+    while POOL.with(|p| p.borrow().started.len()) < wanted {
+        let connection = match Connection::start(false) {
+            Ok(c) => c,
+            Err(why) => {
+                web_sys::console::warn_1(&format!("no helper model worker: {why}").into());
+                // Do not try again on every request: the pool stays as it is.
+                POOL.with(|p| {
+                    let mut pool = p.borrow_mut();
+                    pool.size = Some(pool.started.len() + 1);
+                });
+                return;
             }
+        };
+        let ready = Rc::new(Cell::new(false));
+        let loaded = {
+            let (connection, ready, load) = (connection.clone(), ready.clone(), load.clone());
+            async move {
+                match call_on(&connection, load).await {
+                    Ok(Reply::Loaded(_)) => ready.set(true),
+                    Ok(other) => {
+                        connection.die(format!("a helper model worker answered {other:?}"))
+                    }
+                    Err(why) => connection.die(format!("a helper model worker failed: {why}")),
+                }
+                ready.get()
+            }
+            .boxed_local()
+            .shared()
+        };
+        wasm_bindgen_futures::spawn_local(loaded.clone().map(drop));
+        POOL.with(|p| {
+            p.borrow_mut().started.push(StartedHelper {
+                connection,
+                loaded,
+                ready,
+            })
         });
     }
-    answer
 }
 
 fn next_id() -> u32 {
@@ -142,7 +301,7 @@ fn connection() -> Result<Rc<Connection>, String> {
     {
         return Ok(c);
     }
-    let connection = Connection::start()?;
+    let connection = Connection::start(true)?;
     WORKER.with(|w| *w.borrow_mut() = Some(connection.clone()));
     Ok(connection)
 }
@@ -162,12 +321,15 @@ struct Connection {
     dead: RefCell<Option<String>>,
     /// The `Blob` URL of the start-up script, revoked once the worker runs.
     script_url: String,
+    /// Whether a (re)started worker first loads the models asked for so far (the main worker;
+    /// helpers load the CPU models themselves).
+    replay_loads: bool,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
 impl Connection {
-    fn start() -> Result<Rc<Self>, String> {
+    fn start(replay_loads: bool) -> Result<Rc<Self>, String> {
         let base = base()?;
         let js = format!("{base}convlab-worker.js");
         let wasm = format!("{base}convlab-worker_bg.wasm");
@@ -213,6 +375,7 @@ impl Connection {
                 pending: RefCell::new(HashMap::new()),
                 dead: RefCell::new(None),
                 script_url,
+                replay_loads,
                 _on_message: on_message,
                 _on_error: on_error,
             }
@@ -261,7 +424,11 @@ impl Connection {
                 let _ = web_sys::Url::revoke_object_url(&self.script_url);
                 // A restarted worker first loads what the old one had: the worker takes
                 // requests in the order they arrive, and a model request waits for its load.
-                for load in LOADS.with(|l| l.borrow().clone()) {
+                let loads = match self.replay_loads {
+                    true => LOADS.with(|l| l.borrow().clone()),
+                    false => Vec::new(),
+                };
+                for load in loads {
                     let _ = self.send(&ToWorker {
                         id: next_id(),
                         request: load,

@@ -273,3 +273,56 @@ async fn a_lost_gpu_moves_the_page_to_the_cpu_and_keeps_the_drawing() {
         text("model-status")
     );
 }
+
+#[wasm_bindgen_test]
+async fn long_cpu_requests_are_spread_over_workers_and_agree() {
+    use convlab_web::ml::{self, Backend, VaeChoice};
+    use convlab_web::worker;
+
+    let _app = mount_model_page("/latent-map", "page-latent-map").await;
+    let models = ml::models(Backend::Cpu).await.unwrap();
+    let codes: Vec<Vec<f32>> = convlab_digits::latent::manifold_grid(7, 0.05)
+        .into_iter()
+        .map(|[x, y]| vec![3.0 * x, 3.0 * y])
+        .collect();
+    let worst = |a: &[Vec<f32>], b: &[Vec<f32>]| {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .flatten()
+            .zip(b.iter().flatten())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max)
+    };
+
+    worker::set_workers(1);
+    assert_eq!(worker::helpers_ready().await, 0);
+    let alone = models.decode(VaeChoice::Vae2, &codes).await.unwrap();
+    let mu = |posteriors: Vec<ml::Posterior>| -> Vec<Vec<f32>> {
+        posteriors.into_iter().map(|p| p.mu).collect()
+    };
+    let alone_mu = mu(models.encode(VaeChoice::Vae16, &alone).await.unwrap());
+
+    // Three workers: 49 codes in parts of 24, 24 and 1, answered in order.
+    worker::set_workers(3);
+    assert_eq!(worker::helpers_ready().await, 2, "both helpers load");
+    let spread = models.decode(VaeChoice::Vae2, &codes).await.unwrap();
+    assert!(worst(&alone, &spread) <= 1e-5, "decodes differ");
+    let spread_mu = mu(models.encode(VaeChoice::Vae16, &alone).await.unwrap());
+    assert!(worst(&alone_mu, &spread_mu) <= 1e-5, "encodes differ");
+
+    // A helper that crashes while it holds a part: the main worker redoes that part, and the
+    // helper is not used again.
+    let helper = worker::helpers()[0].clone();
+    let (again, crash) = futures::future::join(
+        models.decode(VaeChoice::Vae2, &codes),
+        helper.call(convlab_protocol::Request::Crash),
+    )
+    .await;
+    assert!(crash.is_err(), "the helper crashed: {crash:?}");
+    assert!(
+        worst(&alone, &again.unwrap()) <= 1e-5,
+        "decodes after a crash"
+    );
+    assert_eq!(worker::helpers().len(), 1);
+    worker::set_workers(1);
+}

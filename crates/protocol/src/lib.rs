@@ -21,6 +21,12 @@ use serde::{Deserialize, Serialize};
 /// Values in one 28×28 image.
 pub const IMAGE_PIXELS: usize = 784;
 
+/// Images the worker runs at a time: small enough that one slice takes a few milliseconds on
+/// the CPU backend (8 decodes ≈ 90 MFLOP), large enough to keep the per-call overhead low.
+/// Between two slices a cancel is noticed; a request spread over several workers is cut into
+/// whole slices.
+pub const SLICE: usize = 8;
+
 /// Synthetic reference digits per class that [`Request::References`] encodes (300 in all).
 pub const REFERENCE_PER_CLASS: usize = 30;
 

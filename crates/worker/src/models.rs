@@ -15,9 +15,8 @@ use convlab_protocol::{Autoencoded, Backend, Loaded, REFERENCE_PER_CLASS, VaeCho
 
 use crate::{gpu, js};
 
-/// Images per slice: small enough that one slice takes a few milliseconds on the CPU
-/// backend (8 decodes ≈ 90 MFLOP), large enough to keep the per-call overhead low.
-pub const CHUNK: usize = 8;
+/// Images per slice ([`SLICE`](convlab_protocol::SLICE)).
+pub const CHUNK: usize = convlab_protocol::SLICE;
 
 /// Seed of the "before training" VAE, so its picture is the same on every visit.
 const UNTRAINED_SEED: u64 = 2024;

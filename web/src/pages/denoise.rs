@@ -12,7 +12,7 @@ use crate::components::digit::DigitCanvas;
 use crate::components::drawing_pad::{DrawingPad, Stroke};
 use crate::components::model_status::ModelStatus;
 use crate::components::plot::{Bounds, LinePlot, Series};
-use crate::ml::{Models, Posterior, VaeChoice, example_digit, use_models};
+use crate::ml::{Models, Posterior, VaeChoice, example_digit, use_helpers, use_models};
 use crate::url_state::use_query_state;
 
 /// Side of the drawing pad.
@@ -37,6 +37,7 @@ struct Typical {
 #[component]
 pub fn DenoisePage() -> impl IntoView {
     let models = use_models();
+    use_helpers(models);
     let (source, set_source) = use_query_state("src", "example".to_string());
     let (digit, set_digit) = use_query_state("digit", 3u8);
     let (noise, set_noise) = use_query_state("noise", "salt-pepper".to_string());

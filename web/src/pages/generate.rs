@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::components::controls::{NumberField, SelectField, SliderField};
 use crate::components::digit::DigitStrip;
 use crate::components::model_status::ModelStatus;
-use crate::ml::{VaeChoice, top_class, use_models};
+use crate::ml::{VaeChoice, top_class, use_helpers, use_models};
 use crate::url_state::use_query_state;
 
 /// One generated digit and LeNet-5's opinion of it.
@@ -22,6 +22,7 @@ struct Sample {
 #[component]
 pub fn GeneratePage() -> impl IntoView {
     let models = use_models();
+    use_helpers(models);
     let (model, set_model) = use_query_state("model", "vae2".to_string());
     let (temperature, set_temperature) = use_query_state("t", 1.0f32);
     let (count, set_count) = use_query_state("n", 48usize);

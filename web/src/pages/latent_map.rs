@@ -18,7 +18,9 @@ use crate::components::digit::{DigitCanvas, tile};
 use crate::components::mnist_loader::MnistLoader;
 use crate::components::model_status::ModelStatus;
 use crate::components::scatter::{LatentScatter, Mark};
-use crate::ml::{Backend, Models, REFERENCE_PER_CLASS, ReferenceSet, VaeChoice, use_models};
+use crate::ml::{
+    Backend, Models, REFERENCE_PER_CLASS, ReferenceSet, VaeChoice, use_helpers, use_models,
+};
 use crate::mnist_store::{thousands, use_mnist};
 use crate::url_state::use_query_state;
 
@@ -57,6 +59,7 @@ async fn mnist_reference(
 #[component]
 pub fn LatentMapPage() -> impl IntoView {
     let models = use_models();
+    use_helpers(models);
     let (model, set_model) = use_query_state("model", "vae2".to_string());
     let (grid_side, set_grid_side) = use_query_state("n", 20usize);
     let which = Signal::derive(move || VaeChoice::from_slug(&model.get()));
