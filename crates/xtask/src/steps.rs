@@ -399,8 +399,9 @@ fn browser_steps(ctx: &Ctx, installed: &Installed) -> Result<Vec<Step>> {
         after: Some(bundle_test_worker),
         ..Step::new("worker bundle", dev_test("convlab-worker", true)?)
     };
-    let addr = file_server::spawn(test_worker_files(ctx)?, TEST_SERVER_PORT)
-        .or_else(|_| file_server::spawn(test_worker_files(ctx)?, 0))?;
+    let files = || worker_files(ctx, &test_worker_dir(ctx));
+    let addr = file_server::spawn(files()?, TEST_SERVER_PORT)
+        .or_else(|_| file_server::spawn(files()?, 0))?;
     let mut app_tests = dev_test("convlab-web", false)?;
     app_tests.env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
     Ok(vec![
@@ -415,9 +416,8 @@ fn test_worker_dir(ctx: &Ctx) -> std::path::PathBuf {
     ctx.target_dir().join("convlab-test-worker")
 }
 
-/// The worker's two files and the shipped weights, at the paths the app asks for.
-fn test_worker_files(ctx: &Ctx) -> Result<Files> {
-    let dir = test_worker_dir(ctx);
+/// The worker's two files in `dir` and the shipped weights, at the paths the app asks for.
+fn worker_files(ctx: &Ctx, dir: &std::path::Path) -> Result<Files> {
     let mut routes: Vec<(String, std::path::PathBuf)> =
         ["convlab-worker.js", "convlab-worker_bg.wasm"]
             .iter()
@@ -440,9 +440,16 @@ fn test_worker_files(ctx: &Ctx) -> Result<Files> {
 /// `wasm-bindgen --target no-modules` on the worker binary the tests built: what Trunk does
 /// for a `data-type="worker"` module.
 fn bundle_test_worker(ctx: &Ctx) -> Result {
+    bundle_worker(ctx, "debug", &test_worker_dir(ctx))
+}
+
+/// `wasm-bindgen --target no-modules` on the worker binary of cargo profile `profile`, into `dir`.
+fn bundle_worker(ctx: &Ctx, profile: &str, dir: &std::path::Path) -> Result {
     let wasm = ctx
         .target_dir()
-        .join("wasm32-unknown-unknown/debug/convlab-worker.wasm");
+        .join("wasm32-unknown-unknown")
+        .join(profile)
+        .join("convlab-worker.wasm");
     if !wasm.is_file() {
         return Err(format!(
             "the worker binary {} was not built",
@@ -452,7 +459,7 @@ fn bundle_test_worker(ctx: &Ctx) -> Result {
     ctx.run(
         ctx.command("wasm-bindgen")
             .args(["--target", "no-modules", "--no-typescript", "--out-dir"])
-            .arg(test_worker_dir(ctx))
+            .arg(dir)
             .arg(&wasm),
     )
 }
@@ -484,6 +491,31 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
             .args(["--test", "bench", "--", "--nocapture"]);
         Ok(cmd)
     };
+    // The app's manifold over its model workers: a release worker (CPU only, as the cases
+    // time it), bundled as Trunk would and served beside the benchmark.
+    let bench_worker = Step {
+        after: Some(|ctx: &Ctx| bundle_worker(ctx, "release", &bench_worker_dir(ctx))),
+        ..Step::new(
+            "bench worker (release)",
+            cargo(
+                ctx,
+                &[
+                    "build",
+                    "--release",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "-p",
+                    "convlab-worker",
+                    "--no-default-features",
+                ],
+            ),
+        )
+    };
+    let addr = file_server::spawn(worker_files(ctx, &bench_worker_dir(ctx))?, 0)?;
+    let mut workers_bench = wasm_test(ctx, &installed, "convlab-web")?;
+    workers_bench
+        .args(["--release", "--test", "workers_bench", "--", "--nocapture"])
+        .env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
     // The CPU backend only: the wasm column times `flex`, as the native one does.
     let steps = vec![
         Step::new("bench (native, criterion)", native),
@@ -496,6 +528,11 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
             "bench (wasm, models, headless Chromium)",
             wasm_bench("convlab-worker", &["--no-default-features"])?,
         ),
+        bench_worker,
+        Step::new(
+            "bench (wasm, manifold over the model workers, headless Chromium)",
+            workers_bench,
+        ),
     ];
     let benches = run_steps(ctx, timings, steps, &[], "bench timings")?;
     print_bench_table(&benches);
@@ -506,6 +543,11 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         println!("\n(no dist/: run `cargo xtask test` or `trunk build --release` for wasm sizes)");
     }
     Ok(())
+}
+
+/// Where `cargo xtask bench` puts the release worker it serves.
+fn bench_worker_dir(ctx: &Ctx) -> std::path::PathBuf {
+    ctx.target_dir().join("convlab-bench-worker")
 }
 
 /// One `BENCH <case> <target> median_ms=… …` line of a benchmark's output.
