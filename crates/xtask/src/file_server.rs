@@ -74,12 +74,39 @@ pub struct Files {
     /// Whether pages of other origins may load the files (`Access-Control-Allow-Origin: *`,
     /// `Cross-Origin-Resource-Policy: cross-origin`).
     cors: bool,
+    /// The single-page app's `index.html`, the answer to a path without a file extension
+    /// that no route has (`/latent-map`).
+    app: Option<PathBuf>,
 }
 
 impl Files {
     pub fn new(routes: Vec<(String, PathBuf)>, cors: bool) -> Self {
-        Self { routes, cors }
+        Self {
+            routes,
+            cors,
+            app: None,
+        }
     }
+
+    /// Also answers every extension-less path without a route with `index`.
+    pub fn with_app_fallback(mut self, index: PathBuf) -> Self {
+        self.app = Some(index);
+        self
+    }
+
+    fn path(&self, file: FileRef) -> &Path {
+        match file {
+            FileRef::Route(index) => &self.routes[index].1,
+            FileRef::App => self.app.as_deref().unwrap_or(Path::new("")),
+        }
+    }
+}
+
+/// A file a request is answered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileRef {
+    Route(usize),
+    App,
 }
 
 /// Serves `files` on `port` of 127.0.0.1 (0: any free port) from a background thread;
@@ -112,9 +139,9 @@ pub fn spawn(files: Files, port: u16) -> Result<SocketAddr> {
 /// What a request asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Answer {
-    /// The file of route `index` (`head`: headers only).
+    /// A file (`head`: headers only).
     File {
-        index: usize,
+        file: FileRef,
         head: bool,
     },
     NotFound,
@@ -138,8 +165,16 @@ fn route(request_line: &str, files: &Files) -> Answer {
         _ => return Answer::MethodNotAllowed,
     };
     let path = target.split(['?', '#']).next().unwrap_or_default();
+    let last = path.rsplit('/').next().unwrap_or_default();
     match files.routes.iter().position(|(p, _)| p == path) {
-        Some(index) => Answer::File { index, head },
+        Some(index) => Answer::File {
+            file: FileRef::Route(index),
+            head,
+        },
+        None if files.app.is_some() && !last.contains('.') => Answer::File {
+            file: FileRef::App,
+            head,
+        },
         None => Answer::NotFound,
     }
 }
@@ -151,6 +186,8 @@ fn content_type(path: &Path) -> &'static str {
         Some("js") => "text/javascript",
         Some("json") => "application/json",
         Some("gz") => "application/gzip",
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css",
         _ => "application/octet-stream",
     }
 }
@@ -171,10 +208,10 @@ fn handle(stream: TcpStream, files: &Files) -> io::Result<()> {
     }
     let mut out = stream;
     match route(&request_line, files) {
-        Answer::File { index, head } => match std::fs::File::open(&files.routes[index].1) {
-            Ok(mut file) => {
-                let len = file.metadata()?.len();
-                let kind = content_type(&files.routes[index].1);
+        Answer::File { file, head } => match std::fs::File::open(files.path(file)) {
+            Ok(mut opened) => {
+                let len = opened.metadata()?.len();
+                let kind = content_type(files.path(file));
                 // CORS for fetch; CORP for `importScripts`, which is a no-cors load that a
                 // cross-origin-isolated page (the test runner's, COEP `require-corp`) refuses
                 // without it.
@@ -189,7 +226,7 @@ fn handle(stream: TcpStream, files: &Files) -> io::Result<()> {
                      {cors}Cache-Control: no-cache\r\nConnection: close\r\n\r\n"
                 )?;
                 if !head {
-                    io::copy(&mut file, &mut out)?;
+                    io::copy(&mut opened, &mut out)?;
                 }
                 out.flush()
             }
@@ -225,7 +262,7 @@ mod tests {
         assert_eq!(
             route("GET /mnist/t10k-images-idx3-ubyte.gz HTTP/1.1\r\n", &files),
             Answer::File {
-                index: 2,
+                file: FileRef::Route(2),
                 head: false
             }
         );
@@ -235,7 +272,7 @@ mod tests {
                 &files
             ),
             Answer::File {
-                index: 1,
+                file: FileRef::Route(1),
                 head: true
             }
         );
@@ -254,6 +291,35 @@ mod tests {
         );
         assert_eq!(route("garbage", &files), Answer::BadRequest);
         assert_eq!(route("", &files), Answer::BadRequest);
+    }
+
+    #[test]
+    fn an_app_answers_its_own_routes_with_its_index() {
+        let files = mnist_files().with_app_fallback(PathBuf::from("/dist/index.html"));
+        let app = Answer::File {
+            file: FileRef::App,
+            head: false,
+        };
+        assert_eq!(route("GET /latent-map?n=20 HTTP/1.1", &files), app);
+        assert_eq!(route("GET / HTTP/1.1", &files), app);
+        assert_eq!(files.path(FileRef::App), Path::new("/dist/index.html"));
+        // Files keep their routes; a missing file is still missing.
+        assert_eq!(
+            route("GET /mnist/t10k-images-idx3-ubyte.gz HTTP/1.1", &files),
+            Answer::File {
+                file: FileRef::Route(2),
+                head: false
+            }
+        );
+        assert_eq!(
+            route("GET /missing.wasm HTTP/1.1", &files),
+            Answer::NotFound
+        );
+        // Without the fallback, a page path is not found.
+        assert_eq!(
+            route("GET /latent-map HTTP/1.1", &mnist_files()),
+            Answer::NotFound
+        );
     }
 
     fn get(addr: SocketAddr, path: &str) -> (String, Vec<u8>) {

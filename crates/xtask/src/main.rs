@@ -3,6 +3,7 @@
 
 mod ctx;
 mod file_server;
+mod smoke;
 mod steps;
 mod tools;
 
@@ -29,12 +30,17 @@ Commands:
   test [--quick] [--skip-browser] [--skip-release]
         Set up, then run the CI steps, cheapest first, stopping at the first failure:
           fmt check, clippy (native), clippy (wasm32), native tests,
-          browser tests (headless Chromium), release build (+ wasm sizes).
+          browser tests (headless Chromium), release build (+ wasm sizes), and
+          the release smoke check (see smoke).
         Prints a table of step timings and a closing `tests: N passed, M failed` line.
         --quick: only fmt, clippy and the native tests (no browser, no release build).
+  smoke
+        The release build in dist/ (from `trunk build --release`, which `test` runs) served
+        as a static host would, in headless Chromium: the pages mount, and the latent map's
+        manifold is decoded by the release model worker on WebGPU and on the CPU.
   bench
-        Criterion benchmarks (native), then the wasm benchmark in headless Chromium;
-        prints the release wasm size if dist/ exists.
+        Criterion benchmarks (native), the wasm benchmarks in headless Chromium (the models,
+        then the manifold over the model workers); prints the release wasm size if dist/ exists.
   help  This text.
 
 Every child runs at the workspace root with npm's wasm-opt and cargo's bin directory first on
@@ -72,6 +78,7 @@ fn run() -> Result {
         "serve" => steps::serve(&Ctx::new()?, rest),
         "test" => steps::test(&Ctx::new()?, rest),
         "bench" => steps::bench(&Ctx::new()?, rest),
+        "smoke" => steps::smoke(&Ctx::new()?, rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
 }

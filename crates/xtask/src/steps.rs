@@ -369,8 +369,21 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
             after: Some(report_dist_sizes),
             ..Step::new("release build", cmd)
         });
+        if browser {
+            let xtask = std::env::current_exe()
+                .map_err(|e| format!("cannot find this program to run `smoke`: {e}"))?;
+            let mut smoke = ctx.command(xtask);
+            smoke.arg("smoke");
+            steps.push(Step::new(
+                "release smoke (dist/ in headless Chromium)",
+                smoke,
+            ));
+        } else {
+            skipped.push("release smoke");
+        }
     } else {
         skipped.push("release build");
+        skipped.push("release smoke");
     }
     run_steps(ctx, timings, steps, &skipped, "step timings").map(drop)
 }
@@ -462,6 +475,28 @@ fn bundle_worker(ctx: &Ctx, profile: &str, dir: &std::path::Path) -> Result {
             .arg(dir)
             .arg(&wasm),
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// smoke
+
+/// `cargo xtask smoke`
+pub fn smoke(ctx: &Ctx, args: &[String]) -> Result {
+    if let Some(other) = args.first() {
+        return Err(unknown_flag("smoke", other));
+    }
+    let needs = Needs {
+        trunk: false,
+        wasm_bindgen: false,
+        wasm_opt: false,
+        browser: true,
+    };
+    let installed = tools::setup(ctx, needs)?;
+    let driver = installed
+        .chromedriver
+        .as_ref()
+        .ok_or("internal error: chromedriver was not set up")?;
+    crate::smoke::run(ctx, driver)
 }
 
 // ---------------------------------------------------------------------------------------------
