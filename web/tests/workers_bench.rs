@@ -18,9 +18,11 @@ fn now_ms() -> f64 {
 }
 
 /// Untimed work first, at least this long per worker count: V8 compiles wasm with its
-/// optimising tier in the background, in each worker separately.
-const WARM_UP_MS: f64 = 1500.0;
-const RUNS: usize = 9;
+/// optimising tier in the background, in each new worker again, on cores the workers keep
+/// busy (with 1.5 s, the median of two workers swung between 130 and 188 ms from run to run,
+/// their minimum stayed 128–135 ms).
+const WARM_UP_MS: f64 = 4000.0;
+const RUNS: usize = 15;
 
 #[wasm_bindgen_test]
 async fn manifold_over_the_model_workers() {

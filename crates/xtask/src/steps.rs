@@ -546,7 +546,9 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
             ),
         )
     };
-    let addr = file_server::spawn(worker_files(ctx, &bench_worker_dir(ctx))?, 0)?;
+    let files = || worker_files(ctx, &bench_worker_dir(ctx));
+    let addr = file_server::spawn(files()?, BENCH_SERVER_PORT)
+        .or_else(|_| file_server::spawn(files()?, 0))?;
     let mut workers_bench = wasm_test(ctx, &installed, "convlab-web")?;
     workers_bench
         .args(["--release", "--test", "workers_bench", "--", "--nocapture"])
@@ -579,6 +581,9 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     }
     Ok(())
 }
+
+/// The port of the benchmark's worker server, fixed for the reason of [`TEST_SERVER_PORT`].
+const BENCH_SERVER_PORT: u16 = 47381;
 
 /// Where `cargo xtask bench` puts the release worker it serves.
 fn bench_worker_dir(ctx: &Ctx) -> std::path::PathBuf {

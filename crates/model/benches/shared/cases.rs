@@ -92,8 +92,10 @@ pub const CASES: &[Case] = &[
 /// How long each case runs untimed first. In the browser this is what lets the engine finish
 /// compiling the hot functions with its optimising tier (V8 starts wasm in a baseline compiler
 /// and tiers up in the background): with one warm-up run, the first case timed half-compiled
-/// code, and `decode_1`'s median swung between 0.7 and 2 ms from run to run.
-const WARM_UP_MS: f64 = 500.0;
+/// code, and `decode_1`'s median swung between 0.7 and 2 ms from run to run. Half a second
+/// was still not always enough on two busy cores (one `cargo xtask bench` timed 1.2 ms, the
+/// same build 0.55 ms right after), hence two seconds.
+const WARM_UP_MS: f64 = 2000.0;
 
 /// Times every case with `now_ms` and prints one line per case for `target`.
 pub fn run_all(models: &Models, target: &str, now_ms: &dyn Fn() -> f64, print: &dyn Fn(&str)) {
