@@ -32,6 +32,7 @@ pub mod decoder;
 pub mod encoder;
 pub mod lenet;
 pub mod loss;
+pub mod sparse;
 pub mod vae;
 pub mod weights;
 
