@@ -147,7 +147,12 @@ impl Ctx {
 
 /// `crates/xtask` → the workspace root.
 fn repo_root() -> Result<PathBuf> {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `cargo run` (the `cargo xtask` alias) sets it for the program it runs: the clone this
+    // command was typed in. The path compiled in is only a fallback: with one target directory
+    // shared by several clones, cargo may run a binary another clone built (its sources were
+    // newer), and that one would test the other clone's tree.
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     let root = manifest_dir
         .ancestors()
         .nth(2)
