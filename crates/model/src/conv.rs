@@ -8,9 +8,10 @@
 //! transposed convolution's input gradient is one more product with the same im2col; and a
 //! transposed convolution (the decoder's forward pass, and a convolution's input gradient) adds
 //! its products' columns back into the image a whole channel vector at a time, where Burn's adds
-//! one float at a time. The plain convolution's forward pass and every other device (WebGPU,
-//! inference, the browser) are Burn's own. `convlab-train bench --mode layers` measures the
-//! difference.
+//! one float at a time. In the browser (wasm32, `flex` without autodiff) a transposed
+//! convolution skips its zero inputs instead ([`crate::sparse`]). The plain convolution's forward
+//! pass and every other case (WebGPU, native inference) are Burn's own. `convlab-train bench
+//! --mode layers` measures the training difference, `cargo xtask bench` the browser's.
 //!
 //! The operation is a Burn backend extension: a backend trait ([`ConvGradBackend`]) that `flex`
 //! implements with its own forward pass and `Autodiff` with a hand-written backward pass.
