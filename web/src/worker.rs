@@ -141,7 +141,6 @@ struct StartedHelper {
     connection: Rc<Connection>,
     /// Resolves to whether its CPU models loaded.
     loaded: Shared<LocalBoxFuture<'static, bool>>,
-    ready: Rc<Cell<bool>>,
 }
 
 /// How many workers spread a long CPU request: [`set_workers`]'s number, or one per core
@@ -179,7 +178,7 @@ pub fn helpers() -> Vec<Helper> {
         p.borrow()
             .started
             .iter()
-            .filter(|h| h.ready.get() && h.connection.dead.borrow().is_none())
+            .filter(|h| h.loaded.peek() == Some(&true) && h.connection.dead.borrow().is_none())
             .map(|h| Helper(h.connection.clone()))
             .collect()
     })
@@ -234,29 +233,25 @@ pub fn start_helpers() {
                 return;
             }
         };
-        let ready = Rc::new(Cell::new(false));
         let loaded = {
-            let (connection, ready, load) = (connection.clone(), ready.clone(), load.clone());
+            let (connection, load) = (connection.clone(), load.clone());
             async move {
-                match call_on(&connection, load).await {
-                    Ok(Reply::Loaded(_)) => ready.set(true),
-                    Ok(other) => {
-                        connection.die(format!("a helper model worker answered {other:?}"))
-                    }
-                    Err(why) => connection.die(format!("a helper model worker failed: {why}")),
-                }
-                ready.get()
+                let why = match call_on(&connection, load).await {
+                    Ok(Reply::Loaded(_)) => return true,
+                    Ok(other) => format!("a helper model worker answered {other:?}"),
+                    Err(why) => format!("a helper model worker failed: {why}"),
+                };
+                connection.die(why);
+                false
             }
             .boxed_local()
             .shared()
         };
         wasm_bindgen_futures::spawn_local(loaded.clone().map(drop));
         POOL.with(|p| {
-            p.borrow_mut().started.push(StartedHelper {
-                connection,
-                loaded,
-                ready,
-            })
+            p.borrow_mut()
+                .started
+                .push(StartedHelper { connection, loaded })
         });
     }
 }

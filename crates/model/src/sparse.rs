@@ -116,17 +116,11 @@ pub fn conv_transpose2d(
                     continue;
                 }
                 for kh in 0..k_h {
-                    let Some(oh) = (stride[0] * ih + kh)
-                        .checked_sub(padding[0])
-                        .filter(|&oh| oh < out_h)
-                    else {
+                    let Some(oh) = landing(ih, kh, stride[0], padding[0], out_h) else {
                         continue;
                     };
                     for kw in 0..k_w {
-                        let Some(ow) = (stride[1] * iw + kw)
-                            .checked_sub(padding[1])
-                            .filter(|&ow| ow < out_w)
-                        else {
+                        let Some(ow) = landing(iw, kw, stride[1], padding[1], out_w) else {
                             continue;
                         };
                         let pixel = &mut last[(oh * out_w + ow) * c_out..][..c_out];
@@ -142,6 +136,12 @@ pub fn conv_transpose2d(
         }
     }
     Some(out)
+}
+
+/// Where input row (or column) `i` lands through kernel offset `k`: `stride · i + k −
+/// padding`, when that is inside an output of `size`.
+fn landing(i: usize, k: usize, stride: usize, padding: usize, size: usize) -> Option<usize> {
+    (stride * i + k).checked_sub(padding).filter(|&o| o < size)
 }
 
 /// `pixel += Σ v · by_tap[c, tap, :]` over the `(c, v)` of `nonzero`.

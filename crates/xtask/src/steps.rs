@@ -412,9 +412,7 @@ fn browser_steps(ctx: &Ctx, installed: &Installed) -> Result<Vec<Step>> {
         after: Some(bundle_test_worker),
         ..Step::new("worker bundle", dev_test("convlab-worker", true)?)
     };
-    let files = || worker_files(ctx, &test_worker_dir(ctx));
-    let addr = file_server::spawn(files()?, TEST_SERVER_PORT)
-        .or_else(|_| file_server::spawn(files()?, 0))?;
+    let addr = serve_worker(ctx, &test_worker_dir(ctx), TEST_SERVER_PORT)?;
     let mut app_tests = dev_test("convlab-web", false)?;
     app_tests.env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
     Ok(vec![
@@ -427,6 +425,12 @@ fn browser_steps(ctx: &Ctx, installed: &Installed) -> Result<Vec<Step>> {
 /// Where `worker bundle` puts the worker's JavaScript and wasm for the app's browser tests.
 fn test_worker_dir(ctx: &Ctx) -> std::path::PathBuf {
     ctx.target_dir().join("convlab-test-worker")
+}
+
+/// Serves [`worker_files`] on `port`, or on any free port when it is taken; the address.
+fn serve_worker(ctx: &Ctx, dir: &std::path::Path, port: u16) -> Result<std::net::SocketAddr> {
+    let files = || worker_files(ctx, dir);
+    file_server::spawn(files()?, port).or_else(|_| file_server::spawn(files()?, 0))
 }
 
 /// The worker's two files in `dir` and the shipped weights, at the paths the app asks for.
@@ -546,9 +550,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
             ),
         )
     };
-    let files = || worker_files(ctx, &bench_worker_dir(ctx));
-    let addr = file_server::spawn(files()?, BENCH_SERVER_PORT)
-        .or_else(|_| file_server::spawn(files()?, 0))?;
+    let addr = serve_worker(ctx, &bench_worker_dir(ctx), BENCH_SERVER_PORT)?;
     let mut workers_bench = wasm_test(ctx, &installed, "convlab-web")?;
     workers_bench
         .args(["--release", "--test", "workers_bench", "--", "--nocapture"])
