@@ -37,22 +37,21 @@ pub struct TransposedShape {
 
 impl TransposedShape {
     fn input_len(&self) -> Option<usize> {
-        [self.batch, self.c_in, self.in_size[0], self.in_size[1]]
-            .iter()
-            .try_fold(1usize, |a, &b| a.checked_mul(b))
+        product([self.batch, self.c_in, self.in_size[0], self.in_size[1]])
     }
 
     fn weight_len(&self) -> Option<usize> {
-        [self.c_in, self.c_out, self.kernel[0], self.kernel[1]]
-            .iter()
-            .try_fold(1usize, |a, &b| a.checked_mul(b))
+        product([self.c_in, self.c_out, self.kernel[0], self.kernel[1]])
     }
 
     fn output_len(&self) -> Option<usize> {
-        [self.batch, self.c_out, self.out_size[0], self.out_size[1]]
-            .iter()
-            .try_fold(1usize, |a, &b| a.checked_mul(b))
+        product([self.batch, self.c_out, self.out_size[0], self.out_size[1]])
     }
+}
+
+/// The number of values of a 4-D array, `None` on overflow.
+fn product(dims: [usize; 4]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |a, &b| a.checked_mul(b))
 }
 
 /// The transposed convolution of `x` (`[batch, c_in, h, w]`, row-major) with `weight`, plus
