@@ -8,22 +8,18 @@
 //! transposed convolution's input gradient is one more product with the same im2col; and a
 //! transposed convolution (the decoder's forward pass, and a convolution's input gradient) adds
 //! its products' columns back into the image a whole channel vector at a time, where Burn's adds
-//! one float at a time. In the browser (wasm32, `flex` without autodiff) a transposed
-//! convolution skips its zero inputs instead ([`crate::sparse`]). The plain convolution's forward
-//! pass and every other case (WebGPU, native inference) are Burn's own. `convlab-train bench
+//! one float at a time. The plain convolution's forward pass and every other case
+//! (WebGPU, inference) are Burn's own; the browser's CPU decoder is [`crate::CpuDecoder`]. `convlab-train bench
 //! --mode layers` measures the training difference, `cargo xtask bench` the browser's.
 //!
 //! The operation is a Burn backend extension: a backend trait ([`ConvGradBackend`]) that `flex`
 //! implements with its own forward pass and `Autodiff` with a hand-written backward pass.
 
-use burn::backend::DispatchDevice;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
+use burn::tensor::Tensor;
 use burn::tensor::module;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
-use burn::tensor::{Tensor, TensorData};
-
-use crate::sparse;
 
 /// `layer.forward(x)`, with the faster training backward pass on the CPU.
 pub fn conv2d(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
@@ -60,80 +56,7 @@ pub fn conv_transpose2d(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     if layer.groups == 1 && layer.dilation == [1, 1] && train::applies(&x) {
         return add_bias(train::conv_transpose2d(x, weight, options), bias);
     }
-    // In the browser only: natively Burn's product (AVX2 with FMA, on every core) is faster
-    // (the 20×20 manifold: 101 ms Burn's, 171 ms skipping zeros, on two cores).
-    if cfg!(target_arch = "wasm32") && layer.groups == 1 && layer.dilation == [1, 1] && on_flex(&x)
-    {
-        let [c_in, c_out, k_h, k_w] = weight.dims();
-        if c_out >= sparse::LANES
-            && let Some(y) = skipping_zeros(
-                &x,
-                &weight,
-                bias.as_ref(),
-                [c_in, c_out, k_h, k_w],
-                &options,
-            )
-        {
-            return y;
-        }
-    }
     module::conv_transpose2d(x, weight, bias, options)
-}
-
-/// Whether `x` is on Burn's CPU device without autodiff: inference, natively or in the browser.
-fn on_flex(x: &Tensor<4>) -> bool {
-    matches!(x.device().as_dispatch(), DispatchDevice::Flex(_))
-}
-
-/// [`sparse::conv_transpose2d`] on tensors: `None` (Burn's then) for anything but `f32` data
-/// of matching sizes.
-fn skipping_zeros(
-    x: &Tensor<4>,
-    weight: &Tensor<4>,
-    bias: Option<&Tensor<1>>,
-    [c_in, c_out, k_h, k_w]: [usize; 4],
-    options: &ConvTransposeOptions<2>,
-) -> Option<Tensor<4>> {
-    let [batch, x_c, h, w] = x.dims();
-    let out_size = [0, 1].map(|d| {
-        let input = [h, w][d];
-        let kernel = [k_h, k_w][d];
-        (input.checked_sub(1)? * options.stride[d] + kernel + options.padding_out[d])
-            .checked_sub(2 * options.padding[d])
-    });
-    let [Some(out_h), Some(out_w)] = out_size else {
-        return None;
-    };
-    if x_c != c_in {
-        return None;
-    }
-    let shape = sparse::TransposedShape {
-        batch,
-        c_in,
-        in_size: [h, w],
-        c_out,
-        kernel: [k_h, k_w],
-        stride: options.stride,
-        padding: options.padding,
-        out_size: [out_h, out_w],
-    };
-    let x_data = x.clone().into_data();
-    let weight_data = weight.clone().into_data();
-    let bias_data = bias.map(|b| b.clone().into_data());
-    let bias_values = match &bias_data {
-        Some(b) => Some(b.as_slice::<f32>().ok()?),
-        None => None,
-    };
-    let y = sparse::conv_transpose2d(
-        x_data.as_slice::<f32>().ok()?,
-        weight_data.as_slice::<f32>().ok()?,
-        bias_values,
-        &shape,
-    )?;
-    Some(Tensor::from_data(
-        TensorData::new(y, [batch, c_out, out_h, out_w]),
-        &x.device(),
-    ))
 }
 
 #[cfg(feature = "train")]
@@ -779,56 +702,6 @@ mod tests {
                 layer.weight.val(),
                 layer.bias.as_ref().expect("a bias").val(),
             );
-        }
-    }
-}
-
-#[cfg(test)]
-mod inference_tests {
-    use burn::nn::conv::ConvTranspose2dConfig;
-    use burn::tensor::{Device, Distribution, Tensor, activation};
-
-    /// On the CPU without autodiff, in the browser, the decoder's transposed convolutions skip
-    /// zero inputs (`crate::sparse`); they give what Burn's module gives.
-    #[test]
-    fn the_zero_skipping_transposed_convolution_is_burns() {
-        let device = Device::flex();
-        // (channels, side, stride, padding, output padding): deconv1, deconv2, one more.
-        for (i, ([c_in, c_out], side, stride, padding, padding_out)) in [
-            ([64, 64], 7, 2, 1, 1),
-            ([64, 32], 14, 2, 1, 1),
-            ([5, 40], 6, 1, 1, 0),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let layer = ConvTranspose2dConfig::new([c_in, c_out], [3, 3])
-                .with_stride([stride, stride])
-                .with_padding([padding, padding])
-                .with_padding_out([padding_out, padding_out])
-                .init(&device);
-            // After a ReLU: about half the inputs are zero.
-            let x: Tensor<4> = activation::relu(Tensor::random(
-                [3, c_in, side, side],
-                Distribution::Normal(0.0, 1.0),
-                &device,
-            ));
-            assert!(super::on_flex(&x));
-            let weight = layer.weight.val();
-            let options = burn::tensor::ops::ConvTransposeOptions::new(
-                layer.stride,
-                layer.padding,
-                layer.padding_out,
-                layer.dilation,
-                layer.groups,
-            );
-            let bias = layer.bias.as_ref().map(|b| b.val());
-            let ours = super::skipping_zeros(&x, &weight, bias.as_ref(), weight.dims(), &options)
-                .expect("the zero-skipping path applies");
-            let burns = layer.forward(x);
-            assert_eq!(ours.dims(), burns.dims(), "case {i}");
-            let worst: f32 = (ours - burns).abs().max().into_scalar();
-            assert!(worst < 1e-4, "case {i}: off by {worst}");
         }
     }
 }

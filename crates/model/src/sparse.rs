@@ -1,264 +1,412 @@
-//! A transposed convolution for inference on the CPU that skips zero inputs.
+//! Transposed convolutions prepared for inference on the CPU, one sample at a time, channels
+//! last: what [`crate::CpuDecoder`] is made of.
 //!
 //! The decoder's transposed convolutions read the output of a ReLU, and most of it is zero:
 //! over the 20×20 manifold of the shipped VAE-2, 51% of `deconv1`'s inputs and 72% of
 //! `deconv2`'s. Burn's CPU backend multiplies them all (one dense matrix product per sample,
-//! then a col2im). Here each input position gathers its non-zero channels once, and for every
-//! kernel tap adds `Σ x[c] · w[c, tap, :]` over those channels only into the output pixel's
-//! channel vector, [`LANES`] output channels at a time in registers (SIMD128 in the browser).
-//! The result is the same sum in another order (within float rounding of Burn's); each sample
-//! is computed alone, so a sample's answer does not depend on the batch it came in.
+//! then a col2im). Here a layer first lists each input position's non-zero channels; then each
+//! output pixel sums, in registers, `x[c] · w[tap, c, :]` over the `(input position, tap)`
+//! pairs that land on it (worked out once, in a `Plan`) and those channels only, [`LANES`]
+//! output channels at a time (eight SIMD128 vectors in the browser), starting from the bias and
+//! ending with the ReLU, and stores its channel vector once. A layer with fewer than [`LANES`]
+//! output channels (the decoder's last, one channel) takes dot products over the input
+//! channels instead, two neighbouring output pixels at a time.
 //!
-//! Plain Rust over slices, no Burn types: [`crate::conv::conv_transpose2d`] calls it in the
-//! browser (wasm32) for tensors on the `flex` device when the layer has groups 1, dilation 1
-//! and at least [`LANES`] output channels (the last layer, one channel, stays Burn's). There,
-//! where Burn's product has 4-wide SIMD without FMA and one thread, it makes the 20×20
-//! manifold 1.3× faster; natively Burn's (AVX2 with FMA, on every core) is faster, so native
-//! code keeps it.
+//! What made it fast, measured in the browser: no branch per input value when listing the
+//! non-zero ones (a mispredicted branch per zero cost more than the multiplications it saved),
+//! output-stationary sums (each output pixel written once, by vector stores), and, for the last
+//! layer, weights read once for two pixels and sums reduced as a tree.
+//!
+//! Plain Rust over slices, no Burn types. Each sample is computed alone, so its answer does not
+//! depend on the batch it came in; the sums are Burn's in another order (within float rounding).
 
-/// Output channels accumulated together: eight 128-bit vectors, which the hot loop keeps in
-/// registers.
-pub const LANES: usize = 32;
+pub use crate::simd::LANES;
+use crate::simd::{Lanes, Pair};
 
-/// The sizes of one transposed convolution (weights `[c_in, c_out, k_h, k_w]`, as Burn and
-/// PyTorch store them; dilation 1, groups 1).
+/// One axis of a transposed convolution (dilation 1): input index `i` and kernel offset `k`
+/// land on output index `stride · i + k − padding`, when that is below `output`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TransposedShape {
-    pub batch: usize,
-    pub c_in: usize,
-    pub in_size: [usize; 2],
-    pub c_out: usize,
-    pub kernel: [usize; 2],
-    pub stride: [usize; 2],
-    pub padding: [usize; 2],
-    /// The output's height and width (which `padding_out` lengthens).
-    pub out_size: [usize; 2],
+pub struct Axis {
+    pub input: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    /// The output's length (which an output padding lengthens).
+    pub output: usize,
 }
 
-impl TransposedShape {
-    fn input_len(&self) -> Option<usize> {
-        product([self.batch, self.c_in, self.in_size[0], self.in_size[1]])
-    }
-
-    fn weight_len(&self) -> Option<usize> {
-        product([self.c_in, self.c_out, self.kernel[0], self.kernel[1]])
-    }
-
-    fn output_len(&self) -> Option<usize> {
-        product([self.batch, self.c_out, self.out_size[0], self.out_size[1]])
-    }
-}
-
-/// The number of values of a 4-D array, `None` on overflow.
-fn product(dims: [usize; 4]) -> Option<usize> {
-    dims.iter().try_fold(1usize, |a, &b| a.checked_mul(b))
-}
-
-/// The transposed convolution of `x` (`[batch, c_in, h, w]`, row-major) with `weight`, plus
-/// `bias` (`c_out` values) when given: `[batch, c_out, out_h, out_w]`. `None` when a slice's
-/// length does not match `shape`.
-pub fn conv_transpose2d(
-    x: &[f32],
-    weight: &[f32],
-    bias: Option<&[f32]>,
-    shape: &TransposedShape,
-) -> Option<Vec<f32>> {
-    let &TransposedShape {
-        c_in,
-        in_size: [h, w],
-        c_out,
-        kernel: [k_h, k_w],
-        stride,
-        padding,
-        out_size: [out_h, out_w],
-        ..
-    } = shape;
-    if x.len() != shape.input_len()?
-        || weight.len() != shape.weight_len()?
-        || bias.is_some_and(|b| b.len() != c_out)
-    {
-        return None;
-    }
-    let mut out = vec![0f32; shape.output_len()?];
-    let (map_in, map_out, taps) = (h * w, out_h * out_w, k_h * k_w);
-    if out.is_empty() || map_in == 0 {
-        return Some(out);
-    }
-    // [c_in, c_out, taps] → [c_in, taps, c_out]: a tap's weights for one input channel are
-    // one contiguous run of output channels.
-    let mut by_tap = vec![0f32; weight.len()];
-    for (ci, per_in) in weight.chunks_exact(c_out * taps).enumerate() {
-        for (co, kernel) in per_in.chunks_exact(taps).enumerate() {
-            for (t, &value) in kernel.iter().enumerate() {
-                by_tap[(ci * taps + t) * c_out + co] = value;
+impl Axis {
+    /// For each output index, the `(input index, kernel offset)` pairs that land on it.
+    fn sources(&self) -> Vec<Vec<(usize, usize)>> {
+        let mut sources = vec![Vec::new(); self.output];
+        for i in 0..self.input {
+            for k in 0..self.kernel {
+                if let Some(o) = (self.stride * i + k)
+                    .checked_sub(self.padding)
+                    .filter(|&o| o < self.output)
+                {
+                    sources[o].push((i, k));
+                }
             }
         }
+        sources
     }
-    // One sample's output, channels last, so that a pixel's channels are one run.
-    let mut last = vec![0f32; map_out * c_out];
-    let mut nonzero: Vec<(usize, f32)> = Vec::with_capacity(c_in);
-    for (x_n, out_n) in x
-        .chunks_exact(c_in * map_in)
-        .zip(out.chunks_exact_mut(c_out * map_out))
-    {
-        last.fill(0.0);
-        for ih in 0..h {
-            for iw in 0..w {
-                let position = ih * w + iw;
-                nonzero.clear();
-                nonzero.extend(
-                    (0..c_in)
-                        .map(|ci| (ci, x_n[ci * map_in + position]))
-                        .filter(|&(_, v)| v != 0.0),
-                );
-                if nonzero.is_empty() {
-                    continue;
+}
+
+/// How a layer's weights are laid out for its loop.
+#[derive(Clone, Debug)]
+enum Weights {
+    /// `[taps, width / LANES, c_in, LANES]`: for one tap and block of [`LANES`] output
+    /// channels, each input channel's weights are one run, and the channels follow one another
+    /// (zero past `c_out` up to `width`, a multiple of [`LANES`]). Output channels in registers.
+    ByTap { by_tap: Vec<f32>, width: usize },
+    /// `[c_out, k_h, k_w, c_in]` with the kernel columns reversed: for one output channel and
+    /// kernel row, the input channels of kernel columns `k_w − 1`, …, 0 are one run, as those
+    /// of consecutive input pixels are in a channels-last map. Input channels in registers
+    /// (fewer than [`LANES`] output channels).
+    ByOutput(Vec<f32>),
+}
+
+/// A transposed convolution (groups 1, dilation 1) with its weights laid out for its loop.
+#[derive(Clone, Debug)]
+pub struct Transposed {
+    c_in: usize,
+    c_out: usize,
+    taps: usize,
+    kernel_w: usize,
+    in_w: usize,
+    map_in: usize,
+    map_out: usize,
+    weights: Weights,
+    /// `c_out` values, zero-padded to the width of [`Weights::ByTap`].
+    bias: Vec<f32>,
+    /// For each output row (column), the input rows (columns) and kernel rows (columns) landing
+    /// on it.
+    rows: Vec<Vec<(usize, usize)>>,
+    /// For each output column, runs of input columns landing on it: `(first input column, its
+    /// kernel column, how many)`, the kernel columns going down by one along a run (one run when
+    /// the column stride is 1, else runs of one).
+    col_runs: Vec<Vec<(usize, usize, usize)>>,
+    plan: Plan,
+}
+
+/// The output pixels in the order they are computed, each with the `(input position, tap)`
+/// pairs landing on it, worked out once. The order is by phase (the kernel offsets that land on
+/// a pixel), so that consecutive pixels read the same taps' weights.
+#[derive(Clone, Debug)]
+struct Plan {
+    /// `(output pixel, where its pairs start)`, and one more entry for where the last ends.
+    pixels: Vec<(usize, usize)>,
+    pairs: Vec<(usize, usize)>,
+}
+
+impl Plan {
+    fn new(rows: Axis, cols: Axis) -> Self {
+        let (row_sources, col_sources) = (rows.sources(), cols.sources());
+        let phase = |axis: Axis, o: usize| (o + axis.padding) % axis.stride.max(1);
+        let mut order: Vec<usize> = (0..rows.output * cols.output).collect();
+        order.sort_by_key(|&o| {
+            (
+                phase(rows, o / cols.output),
+                phase(cols, o % cols.output),
+                o,
+            )
+        });
+        let mut pixels = Vec::with_capacity(order.len() + 1);
+        let mut pairs = Vec::new();
+        for o in order {
+            pixels.push((o, pairs.len()));
+            for &(ih, kh) in &row_sources[o / cols.output] {
+                for &(iw, kw) in &col_sources[o % cols.output] {
+                    pairs.push((ih * cols.input + iw, kh * cols.kernel + kw));
                 }
-                for kh in 0..k_h {
-                    let Some(oh) = landing(ih, kh, stride[0], padding[0], out_h) else {
-                        continue;
-                    };
-                    for kw in 0..k_w {
-                        let Some(ow) = landing(iw, kw, stride[1], padding[1], out_w) else {
-                            continue;
-                        };
-                        let pixel = &mut last[(oh * out_w + ow) * c_out..][..c_out];
-                        add_tap(pixel, &nonzero, &by_tap, kh * k_w + kw, taps);
+            }
+        }
+        pixels.push((usize::MAX, pairs.len()));
+        Self { pixels, pairs }
+    }
+}
+
+/// Reusable lists of each input position's non-zero channels, for [`Transposed::forward`].
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    /// `(where the channel's weights start, value)` of each non-zero input, position by
+    /// position.
+    entries: Vec<(usize, f32)>,
+    /// Where each position's entries start (one more than the positions).
+    starts: Vec<usize>,
+}
+
+impl Transposed {
+    /// The layer with `weight` `[c_in, c_out, rows.kernel, cols.kernel]` (as Burn and PyTorch
+    /// store it) and `bias` (`c_out` values, or none). `None` when a length does not match.
+    pub fn new(
+        weight: &[f32],
+        bias: Option<&[f32]>,
+        [c_in, c_out]: [usize; 2],
+        rows: Axis,
+        cols: Axis,
+    ) -> Option<Self> {
+        let taps = rows.kernel.checked_mul(cols.kernel)?;
+        if weight.len() != c_in.checked_mul(c_out)?.checked_mul(taps)?
+            || bias.is_some_and(|b| b.len() != c_out)
+            || c_out == 0
+        {
+            return None;
+        }
+        let at = |ci: usize, co: usize, t: usize| weight[(ci * c_out + co) * taps + t];
+        let (weights, width) = if c_out >= LANES {
+            let width = c_out.div_ceil(LANES) * LANES;
+            let blocks = width / LANES;
+            let mut by_tap = vec![0f32; taps * width * c_in];
+            for t in 0..taps {
+                for co in 0..c_out {
+                    let (block, lane) = (co / LANES, co % LANES);
+                    for ci in 0..c_in {
+                        by_tap[((t * blocks + block) * c_in + ci) * LANES + lane] = at(ci, co, t);
+                    }
+                }
+            }
+            (Weights::ByTap { by_tap, width }, width)
+        } else {
+            let mut by_output = vec![0f32; weight.len()];
+            for co in 0..c_out {
+                for kh in 0..rows.kernel {
+                    for kw in 0..cols.kernel {
+                        let reversed = kh * cols.kernel + cols.kernel - 1 - kw;
+                        for ci in 0..c_in {
+                            by_output[(co * taps + reversed) * c_in + ci] =
+                                at(ci, co, kh * cols.kernel + kw);
+                        }
+                    }
+                }
+            }
+            (Weights::ByOutput(by_output), c_out)
+        };
+        let mut padded_bias = vec![0f32; width];
+        if let Some(bias) = bias {
+            padded_bias[..c_out].copy_from_slice(bias);
+        }
+        Some(Self {
+            c_in,
+            c_out,
+            taps,
+            kernel_w: cols.kernel,
+            in_w: cols.input,
+            map_in: rows.input.checked_mul(cols.input)?,
+            map_out: rows.output.checked_mul(cols.output)?,
+            weights,
+            bias: padded_bias,
+            rows: rows.sources(),
+            col_runs: cols
+                .sources()
+                .into_iter()
+                .map(|sources| match sources.first() {
+                    Some(&(iw, kw)) if cols.stride == 1 => vec![(iw, kw, sources.len())],
+                    _ => sources.iter().map(|&(iw, kw)| (iw, kw, 1)).collect(),
+                })
+                .collect(),
+            plan: Plan::new(rows, cols),
+        })
+    }
+
+    /// Values of one sample's input: `[in_h · in_w, c_in]`.
+    pub fn input_len(&self) -> usize {
+        self.map_in * self.c_in
+    }
+
+    /// Values of one sample's output: `[out_h · out_w, c_out]`.
+    pub fn output_len(&self) -> usize {
+        self.map_out * self.c_out
+    }
+
+    /// `out = bias + convᵀ(x)` for one sample, through a ReLU when `relu`; `x` and `out`
+    /// channels last (`[position, channel]`). `None` when a length is not the layer's.
+    pub fn forward(
+        &self,
+        x: &[f32],
+        out: &mut [f32],
+        relu: bool,
+        scratch: &mut Scratch,
+    ) -> Option<()> {
+        if x.len() != self.input_len() || out.len() != self.output_len() {
+            return None;
+        }
+        match &self.weights {
+            Weights::ByTap { by_tap, width } => {
+                self.by_tap(x, out, relu, by_tap, *width, scratch);
+            }
+            Weights::ByOutput(by_output) => self.by_output(x, out, relu, by_output),
+        }
+        Some(())
+    }
+
+    /// [`forward`](Self::forward) skipping zero inputs, output channels in registers.
+    fn by_tap(
+        &self,
+        x: &[f32],
+        out: &mut [f32],
+        relu: bool,
+        by_tap: &[f32],
+        width: usize,
+        scratch: &mut Scratch,
+    ) {
+        let Scratch { entries, starts } = scratch;
+        // Without a branch per value (half of them zero, in no order a predictor could learn):
+        // every value is written, and the end moves past it only when it is not zero.
+        entries.clear();
+        entries.resize(x.len(), (0, 0.0));
+        starts.clear();
+        starts.push(0);
+        let mut end = 0;
+        for pixel in x.chunks_exact(self.c_in) {
+            for (c, &v) in pixel.iter().enumerate() {
+                if let Some(slot) = entries.get_mut(end) {
+                    *slot = (c, v);
+                }
+                end += usize::from(v != 0.0);
+            }
+            starts.push(end);
+        }
+        let nonzero = |position: usize| {
+            starts
+                .get(position..position + 2)
+                .and_then(|range| entries.get(range[0]..range[1]))
+                .unwrap_or_default()
+        };
+        let blocks = width / LANES;
+        let Plan { pixels, pairs } = &self.plan;
+        for (&(o, from), &(_, to)) in pixels.iter().zip(pixels.iter().skip(1)) {
+            let pixel = &mut out[o * self.c_out..][..self.c_out];
+            let pairs = pairs.get(from..to).unwrap_or_default();
+            for (block, bias) in self.bias.as_chunks::<LANES>().0.iter().enumerate() {
+                let start = block * LANES;
+                let mut sum = Lanes::load(bias);
+                for &(position, tap) in pairs {
+                    let at = (tap * blocks + block) * self.c_in * LANES;
+                    let rows = by_tap.get(at..at + self.c_in * LANES).unwrap_or_default();
+                    let rows = rows.as_chunks::<LANES>().0;
+                    for &(c, v) in nonzero(position) {
+                        if let Some(w) = rows.get(c) {
+                            sum.mul_add(v, w);
+                        }
+                    }
+                }
+                if relu {
+                    sum = sum.relu();
+                }
+                // A whole block as vector stores (a copy of a length known only at run time is
+                // a `memory.copy`, a call out of the compiled code in the browser).
+                match pixel.get_mut(start..).and_then(<[f32]>::first_chunk_mut) {
+                    Some(whole) => sum.store(whole),
+                    None => {
+                        let n = self.c_out - start;
+                        pixel[start..].copy_from_slice(&sum.to_array()[..n]);
                     }
                 }
             }
         }
-        for (position, channels) in last.chunks_exact(c_out).enumerate() {
-            for (co, &value) in channels.iter().enumerate() {
-                out_n[co * map_out + position] = value + bias.map_or(0.0, |b| b[co]);
-            }
-        }
     }
-    Some(out)
-}
 
-/// Where input row (or column) `i` lands through kernel offset `k`: `stride · i + k −
-/// padding`, when that is inside an output of `size`.
-fn landing(i: usize, k: usize, stride: usize, padding: usize, size: usize) -> Option<usize> {
-    (stride * i + k).checked_sub(padding).filter(|&o| o < size)
-}
-
-/// `pixel += Σ v · by_tap[c, tap, :]` over the `(c, v)` of `nonzero`.
-fn add_tap(pixel: &mut [f32], nonzero: &[(usize, f32)], by_tap: &[f32], tap: usize, taps: usize) {
-    let c_out = pixel.len();
-    let mut start = 0;
-    for block in pixel.chunks_mut(LANES) {
-        let width = block.len();
-        let row_of = |ci: usize| (ci * taps + tap) * c_out + start;
-        if let Some(block) = block.first_chunk_mut::<LANES>() {
-            for (b, s) in block.iter_mut().zip(block_sum(nonzero, by_tap, row_of)) {
-                *b += s;
-            }
-        } else {
-            for &(ci, v) in nonzero {
-                let row = &by_tap[row_of(ci)..][..width];
-                for (b, &w) in block.iter_mut().zip(row) {
-                    *b += v * w;
+    /// [`forward`](Self::forward) for few output channels: input channels in registers. With
+    /// a column stride of 1 the input pixels landing on an output pixel through one kernel row
+    /// are consecutive, and so are their weights: one dot product per kernel row; and two
+    /// neighbouring output pixels read the same weights one input pixel apart, so they are
+    /// computed together, each weight read once for both.
+    fn by_output(&self, x: &[f32], out: &mut [f32], relu: bool, by_output: &[f32]) {
+        let (c_in, c_out, k_w, out_w) = (self.c_in, self.c_out, self.kernel_w, self.col_runs.len());
+        let finish = |v: f32| if relu { v.max(0.0) } else { v };
+        for (oh, rows) in self.rows.iter().enumerate() {
+            let mut ow = 0;
+            while ow < out_w {
+                let runs = &self.col_runs[ow];
+                // The next column reads the same weights one input pixel further on.
+                let paired = self.col_runs.get(ow + 1).is_some_and(|next| {
+                    next.len() == runs.len()
+                        && next
+                            .iter()
+                            .zip(runs)
+                            .all(|(b, a)| b.0 == a.0 + 1 && b.1 == a.1 && b.2 == a.2)
+                });
+                let o = oh * out_w + ow;
+                for co in 0..c_out {
+                    let kernel = &by_output[co * self.taps * c_in..][..self.taps * c_in];
+                    let mut pair = Pair::zero();
+                    let mut sum = Lanes::zero();
+                    let (mut tail, mut tail_b) = (0f32, 0f32);
+                    for &(ih, kh) in rows {
+                        for &(iw, kw, n) in runs {
+                            let (at, len) = ((ih * self.in_w + iw) * c_in, n * c_in);
+                            let ws = &kernel[(kh * k_w + k_w - 1 - kw) * c_in..][..len];
+                            let (w_blocks, w_rest) = ws.as_chunks::<LANES>();
+                            let (x_blocks, x_rest) = x[at..][..len].as_chunks::<LANES>();
+                            tail += x_rest.iter().zip(w_rest).map(|(a, b)| a * b).sum::<f32>();
+                            if paired {
+                                let (b_blocks, b_rest) = x[at + c_in..][..len].as_chunks::<LANES>();
+                                for ((a, b), w) in x_blocks.iter().zip(b_blocks).zip(w_blocks) {
+                                    pair.mul_add(a, b, w);
+                                }
+                                tail_b +=
+                                    b_rest.iter().zip(w_rest).map(|(a, b)| a * b).sum::<f32>();
+                            } else {
+                                for (a, w) in x_blocks.iter().zip(w_blocks) {
+                                    sum.mul_add_lanes(a, w);
+                                }
+                            }
+                        }
+                    }
+                    let bias = self.bias[co];
+                    if paired {
+                        let (a, b) = pair.sums();
+                        out[o * c_out + co] = finish(bias + a + tail);
+                        out[(o + 1) * c_out + co] = finish(bias + b + tail_b);
+                    } else {
+                        out[o * c_out + co] = finish(bias + sum.sum() + tail);
+                    }
                 }
-            }
-        }
-        start += width;
-    }
-}
-
-/// `Σ v · by_tap[row_of(c)..][..LANES]` over the `(c, v)` of `nonzero`, in registers. LLVM
-/// vectorises this loop natively but not for wasm32, hence the SIMD128 version below.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn block_sum(
-    nonzero: &[(usize, f32)],
-    by_tap: &[f32],
-    row_of: impl Fn(usize) -> usize,
-) -> [f32; LANES] {
-    let mut sum = [0f32; LANES];
-    for &(ci, v) in nonzero {
-        if let Some(row) = by_tap
-            .get(row_of(ci)..)
-            .and_then(<[f32]>::first_chunk::<LANES>)
-        {
-            for (s, &w) in sum.iter_mut().zip(row) {
-                *s += v * w;
+                ow += if paired { 2 } else { 1 };
             }
         }
     }
-    sum
-}
-
-/// [`block_sum`] with SIMD128: eight `f32x4` sums. (The wasm32 SIMD intrinsics are safe
-/// functions; the weights are read as whole vectors through bytemuck, one `v128.load` each.)
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn block_sum(
-    nonzero: &[(usize, f32)],
-    by_tap: &[f32],
-    row_of: impl Fn(usize) -> usize,
-) -> [f32; LANES] {
-    use core::arch::wasm32::{f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128};
-    let mut sums = [f32x4_splat(0.0); LANES / 4];
-    for &(ci, v) in nonzero {
-        if let Some(row) = by_tap
-            .get(row_of(ci)..)
-            .and_then(<[f32]>::first_chunk::<LANES>)
-        {
-            let v = f32x4_splat(v);
-            for (sum, q) in sums.iter_mut().zip(row.as_chunks::<4>().0) {
-                let q = bytemuck::pod_read_unaligned::<v128>(bytemuck::bytes_of(q));
-                *sum = f32x4_add(*sum, f32x4_mul(v, q));
-            }
-        }
-    }
-    let mut out = [0f32; LANES];
-    for (o, sum) in out.as_chunks_mut::<4>().0.iter_mut().zip(sums) {
-        *o = [
-            f32x4_extract_lane::<0>(sum),
-            f32x4_extract_lane::<1>(sum),
-            f32x4_extract_lane::<2>(sum),
-            f32x4_extract_lane::<3>(sum),
-        ];
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The definition: every input value stamps the kernel, scaled, at `stride · position −
-    /// padding`, what falls outside the output is dropped.
-    fn naive(x: &[f32], weight: &[f32], bias: &[f32], s: &TransposedShape) -> Vec<f32> {
-        let [h, w] = s.in_size;
-        let [oh_n, ow_n] = s.out_size;
-        let [k_h, k_w] = s.kernel;
-        let mut out = vec![0f32; s.batch * s.c_out * oh_n * ow_n];
-        for n in 0..s.batch {
-            for co in 0..s.c_out {
-                for i in 0..oh_n * ow_n {
-                    out[(n * s.c_out + co) * oh_n * ow_n + i] = bias[co];
-                }
-                for ci in 0..s.c_in {
-                    for ih in 0..h {
-                        for iw in 0..w {
-                            let v = x[((n * s.c_in + ci) * h + ih) * w + iw];
-                            for kh in 0..k_h {
-                                for kw in 0..k_w {
-                                    let oh =
-                                        (s.stride[0] * ih + kh) as isize - s.padding[0] as isize;
-                                    let ow =
-                                        (s.stride[1] * iw + kw) as isize - s.padding[1] as isize;
-                                    if oh < 0
-                                        || ow < 0
-                                        || oh as usize >= oh_n
-                                        || ow as usize >= ow_n
-                                    {
-                                        continue;
-                                    }
-                                    let wv = weight[((ci * s.c_out + co) * k_h + kh) * k_w + kw];
-                                    out[((n * s.c_out + co) * oh_n + oh as usize) * ow_n
-                                        + ow as usize] += v * wv;
+    /// The definition, one sample, channels first: every input value stamps the kernel, scaled,
+    /// at `stride · position − padding`; what falls outside the output is dropped.
+    fn naive(
+        x: &[f32],
+        weight: &[f32],
+        bias: &[f32],
+        c: [usize; 2],
+        rows: Axis,
+        cols: Axis,
+    ) -> Vec<f32> {
+        let [c_in, c_out] = c;
+        let (map_out, taps) = (rows.output * cols.output, rows.kernel * cols.kernel);
+        let mut out = vec![0f32; c_out * map_out];
+        for co in 0..c_out {
+            out[co * map_out..][..map_out].fill(bias[co]);
+            for ci in 0..c_in {
+                for ih in 0..rows.input {
+                    for iw in 0..cols.input {
+                        let v = x[(ci * rows.input + ih) * cols.input + iw];
+                        for kh in 0..rows.kernel {
+                            for kw in 0..cols.kernel {
+                                let oh = (rows.stride * ih + kh) as isize - rows.padding as isize;
+                                let ow = (cols.stride * iw + kw) as isize - cols.padding as isize;
+                                if oh < 0
+                                    || ow < 0
+                                    || oh as usize >= rows.output
+                                    || ow as usize >= cols.output
+                                {
+                                    continue;
                                 }
+                                let wv = weight[(ci * c_out + co) * taps + kh * cols.kernel + kw];
+                                out[co * map_out + oh as usize * cols.output + ow as usize] +=
+                                    v * wv;
                             }
                         }
                     }
@@ -266,6 +414,14 @@ mod tests {
             }
         }
         out
+    }
+
+    /// `[channels, positions]` ↔ `[positions, channels]`.
+    fn transpose(values: &[f32], rows: usize) -> Vec<f32> {
+        let cols = values.len() / rows;
+        (0..values.len())
+            .map(|i| values[(i % rows) * cols + i / rows])
+            .collect()
     }
 
     /// Deterministic values in [-1, 1], about `zeros` of them exactly zero (as after a ReLU).
@@ -291,66 +447,85 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn matches_the_definition() {
-        // (c_in, [h, w], c_out, kernel, stride, padding, padding_out)
-        let cases = [
-            (64, [7, 7], 64, [3, 3], [2, 2], [1, 1], [1, 1]), // deconv1
-            (64, [14, 14], 32, [3, 3], [2, 2], [1, 1], [1, 1]), // deconv2
-            (5, [4, 3], 40, [3, 2], [1, 2], [1, 0], [0, 1]),  // a ragged block of 8 channels
-            (3, [5, 5], 7, [4, 4], [3, 3], [2, 2], [0, 0]),   // narrower than LANES
-            (2, [1, 1], 33, [1, 1], [1, 1], [0, 0], [0, 0]),
-        ];
-        for (i, &(c_in, in_size, c_out, kernel, stride, padding, padding_out)) in
-            cases.iter().enumerate()
-        {
-            let out_size = [0, 1].map(|d| {
-                (in_size[d] - 1) * stride[d] + kernel[d] + padding_out[d] - 2 * padding[d]
-            });
-            let shape = TransposedShape {
-                batch: 3,
-                c_in,
-                in_size,
-                c_out,
-                kernel,
-                stride,
-                padding,
-                out_size,
-            };
-            let x = values(shape.input_len().unwrap(), i as u64, 0.6);
-            let weight = values(shape.weight_len().unwrap(), 100 + i as u64, 0.0);
-            let bias = values(c_out, 200 + i as u64, 0.0);
-            let ours = conv_transpose2d(&x, &weight, Some(&bias), &shape).unwrap();
-            let want = naive(&x, &weight, &bias, &shape);
-            assert_eq!(ours.len(), want.len());
-            let worst = ours
-                .iter()
-                .zip(&want)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0f32, f32::max);
-            assert!(worst < 1e-4, "case {i}: off by {worst}");
+    fn axis(
+        input: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        padding_out: usize,
+    ) -> Axis {
+        let output = (input - 1) * stride + kernel + padding_out - 2 * padding;
+        Axis {
+            input,
+            kernel,
+            stride,
+            padding,
+            output,
         }
     }
 
     #[test]
-    fn wrong_lengths_are_refused_and_empty_inputs_give_zeros() {
-        let shape = TransposedShape {
-            batch: 1,
-            c_in: 2,
-            in_size: [2, 2],
-            c_out: 3,
-            kernel: [3, 3],
-            stride: [2, 2],
-            padding: [1, 1],
-            out_size: [4, 4],
-        };
-        let (x, w) = (vec![1.0; 8], vec![1.0; 54]);
-        assert!(conv_transpose2d(&x[..7], &w, None, &shape).is_none());
-        assert!(conv_transpose2d(&x, &w[..53], None, &shape).is_none());
-        assert!(conv_transpose2d(&x, &w, Some(&[0.0; 2]), &shape).is_none());
-        let zeros = conv_transpose2d(&[0.0; 8], &w, None, &shape).unwrap();
-        assert_eq!(zeros, vec![0.0; 48]);
-        let empty = TransposedShape { batch: 0, ..shape };
-        assert_eq!(conv_transpose2d(&[], &w, None, &empty), Some(Vec::new()));
+    fn matches_the_definition() {
+        let cases = [
+            ([64, 64], axis(7, 3, 2, 1, 1), axis(7, 3, 2, 1, 1)), // deconv1
+            ([64, 32], axis(14, 3, 2, 1, 1), axis(14, 3, 2, 1, 1)), // deconv2
+            ([32, 1], axis(28, 3, 1, 1, 0), axis(28, 3, 1, 1, 0)), // deconv3
+            ([5, 40], axis(4, 3, 1, 1, 0), axis(3, 2, 2, 0, 1)),  // a ragged block of 8 channels
+            ([37, 3], axis(5, 4, 3, 2, 0), axis(5, 4, 3, 2, 0)),  // by output, a ragged tail
+            ([2, 33], axis(1, 1, 1, 0, 0), axis(1, 1, 1, 0, 0)),
+            ([40, 2], axis(6, 3, 1, 1, 0), axis(7, 3, 1, 1, 0)), // pairs, a ragged tail
+        ];
+        let mut scratch = Scratch::default();
+        for (i, &(c, rows, cols)) in cases.iter().enumerate() {
+            let [c_in, c_out] = c;
+            let taps = rows.kernel * cols.kernel;
+            let weight = values(c_in * c_out * taps, 100 + i as u64, 0.0);
+            let bias = values(c_out, 200 + i as u64, 0.0);
+            let layer = Transposed::new(&weight, Some(&bias), c, rows, cols).unwrap();
+            for sample in 0..2 {
+                let x = values(layer.input_len(), 10 * i as u64 + sample, 0.6);
+                let want = naive(&x, &weight, &bias, c, rows, cols);
+                for relu in [false, true] {
+                    let mut out = vec![f32::NAN; layer.output_len()];
+                    layer
+                        .forward(&transpose(&x, c_in), &mut out, relu, &mut scratch)
+                        .unwrap();
+                    let ours = transpose(&out, rows.output * cols.output);
+                    let worst = ours
+                        .iter()
+                        .zip(&want)
+                        .map(|(a, &b)| (a - if relu { b.max(0.0) } else { b }).abs())
+                        .fold(0f32, f32::max);
+                    assert!(worst < 1e-4, "case {i}, relu {relu}: off by {worst}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_lengths_are_refused() {
+        let a = axis(2, 3, 2, 1, 0);
+        let w = vec![1.0; 2 * 3 * 9];
+        assert!(Transposed::new(&w[..53], None, [2, 3], a, a).is_none());
+        assert!(Transposed::new(&w, Some(&[0.0; 2]), [2, 3], a, a).is_none());
+        let layer = Transposed::new(&w, None, [2, 3], a, a).unwrap();
+        let mut scratch = Scratch::default();
+        let mut out = vec![0.0; layer.output_len()];
+        assert!(
+            layer
+                .forward(&[1.0; 7], &mut out, false, &mut scratch)
+                .is_none()
+        );
+        assert!(
+            layer
+                .forward(&[1.0; 8], &mut out[1..], false, &mut scratch)
+                .is_none()
+        );
+        assert!(
+            layer
+                .forward(&[0.0; 8], &mut out, true, &mut scratch)
+                .is_some()
+        );
+        assert_eq!(out, vec![0.0; 27]);
     }
 }

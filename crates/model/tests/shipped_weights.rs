@@ -10,7 +10,9 @@
 //!   drawn as: the bar the synthetic generator has to clear for the web app's offline demos.
 //!   Short of it, the per-digit accuracy is printed and the test fails;
 //! - a VAE or autoencoder reconstructs synthetic digits with a BCE well below that of untrained
-//!   weights.
+//!   weights;
+//! - its decoder prepared for the CPU ([`convlab_model::CpuDecoder`], what the browser decodes
+//!   with on the CPU backend) decodes what Burn's module decodes, within 1e-4.
 //!
 //! Without any `weights/*.json` there is nothing to check, and the test says so and passes.
 #![allow(clippy::unwrap_used)]
@@ -22,8 +24,8 @@ use burn::tensor::{Device, Tensor};
 use convlab_model::Batches;
 use convlab_model::weights::{self, LoadedWeights};
 use convlab_model::{
-    EXAMPLE_SEED, IMAGE_SIZE, MnistDataset, Noise, bce_with_logits, example_digit,
-    synthetic_dataset,
+    ConvDecoder, CpuDecoder, EXAMPLE_SEED, IMAGE_SIZE, MnistDataset, Noise, bce_with_logits,
+    example_digit, synthetic_dataset,
 };
 
 /// The share of synthetic digits LeNet-5 must label right.
@@ -115,6 +117,38 @@ fn reconstruction_bce(
 }
 
 /// Loads one `NAME.json` with its `NAME.bpk` and runs the checks; a sentence on failure.
+/// The largest difference between [`CpuDecoder`]'s images and Burn's decoder's, over codes
+/// spread across the prior (a 7×7 grid over ±3 in the first two dimensions, more seeded values
+/// in the others).
+fn cpu_decoder_difference(decoder: &ConvDecoder, device: &Device) -> Result<f32, String> {
+    let prepared = CpuDecoder::new(decoder)
+        .ok_or("the decoder could not be prepared for the CPU (is its activation the ReLU?)")?;
+    let dim = decoder.latent_dim();
+    let codes: Vec<f32> = (0..49usize)
+        .flat_map(|i| {
+            (0..dim).map(move |d| match d {
+                0 => (i % 7) as f32 - 3.0,
+                1 => (i / 7) as f32 - 3.0,
+                _ => ((i * 31 + d * 17) % 13) as f32 / 4.0 - 1.5,
+            })
+        })
+        .collect();
+    let ours = prepared
+        .decode(&codes)
+        .ok_or("the CPU decoder refused whole codes")?;
+    let z = Tensor::<2>::from_data(burn::tensor::TensorData::new(codes, [49, dim]), device);
+    let burns = decoder
+        .decode(z)
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(ours
+        .iter()
+        .zip(&burns)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max))
+}
+
 fn check_file(json_path: &Path, device: &Device) -> Result<String, String> {
     let stem = json_path
         .file_stem()
@@ -217,9 +251,13 @@ fn check_file(json_path: &Path, device: &Device) -> Result<String, String> {
                 return Err("decoded pixels outside [0, 1]".to_string());
             }
             let bce = reconstruction_bce(device, |x| vae.forward_with(x, Noise::Zero).logits)?;
+            let off = cpu_decoder_difference(&vae.decoder, device)?;
+            if off >= 1e-4 {
+                return Err(format!("the CPU decoder differs from Burn's by {off}"));
+            }
             Ok(format!(
                 "VAE, latent size {latent}: outputs finite; reconstruction BCE of synthetic \
-                 digits {bce:.1} nats per image"
+                 digits {bce:.1} nats per image; the CPU decoder within {off:.1e} of Burn's"
             ))
         }
         LoadedWeights::Ae(ae) => {
@@ -228,9 +266,14 @@ fn check_file(json_path: &Path, device: &Device) -> Result<String, String> {
             check_output("the reconstruction logits", output.logits, image)?;
             check_output("the latent code", output.z, [n, latent])?;
             let bce = reconstruction_bce(device, |x| ae.forward(x).logits)?;
+            let off = cpu_decoder_difference(&ae.decoder, device)?;
+            if off >= 1e-4 {
+                return Err(format!("the CPU decoder differs from Burn's by {off}"));
+            }
             Ok(format!(
                 "autoencoder, latent size {latent}: outputs finite; reconstruction BCE of \
-                 synthetic digits {bce:.1} nats per image"
+                 synthetic digits {bce:.1} nats per image; the CPU decoder within {off:.1e} of \
+                 Burn's"
             ))
         }
     }
