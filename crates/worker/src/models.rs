@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use convlab_model::{
-    Autoencoder, IMAGE_PIXELS, LeNet5, Vae, VaeConfig, load_autoencoder, load_lenet, load_vae,
-    synthetic_digit,
+    Autoencoder, CpuDecoder, IMAGE_PIXELS, LeNet5, Vae, VaeConfig, load_autoencoder, load_lenet,
+    load_vae, synthetic_digit,
 };
 use convlab_protocol::{Autoencoded, Backend, Loaded, REFERENCE_PER_CLASS, VaeChoice};
 
@@ -101,6 +101,9 @@ pub struct Models {
     lenet: LeNet5,
     /// AE-2, or why it is not there (not shipped, or its files do not load).
     ae2: Result<Autoencoder, String>,
+    /// On the CPU backend, the VAEs' decoders as [`CpuDecoder`]s, which decode ≈ 2× faster
+    /// than Burn's `flex` operations (what a VAE without one uses).
+    cpu_decoders: HashMap<VaeChoice, CpuDecoder>,
 }
 
 /// Reference digits and their posteriors under one VAE.
@@ -138,7 +141,7 @@ impl Models {
         };
         device.seed(UNTRAINED_SEED);
         let untrained2 = VaeConfig::new().with_latent_dim(2).init(&device);
-        Ok(Self {
+        let mut models = Self {
             backend,
             device,
             vae2,
@@ -146,7 +149,16 @@ impl Models {
             untrained2,
             lenet,
             ae2,
-        })
+            cpu_decoders: HashMap::new(),
+        };
+        if backend == Backend::Cpu {
+            for which in VaeChoice::ALL {
+                if let Some(decoder) = CpuDecoder::new(&models.vae(which).decoder) {
+                    models.cpu_decoders.insert(which, decoder);
+                }
+            }
+        }
+        Ok(models)
     }
 
     /// What the page needs to know about these models.
@@ -230,7 +242,15 @@ impl Models {
         let mut out = Vec::with_capacity(codes.len() / dim.max(1) * IMAGE_PIXELS);
         for chunk in slices(codes, dim, "latent code")? {
             stop.check()?;
-            out.extend(read(self.vae(which).decode(self.codes(chunk, dim)?)).await?);
+            let images = match self.cpu_decoders.get(&which) {
+                Some(decoder) => finite(
+                    decoder
+                        .decode(chunk)
+                        .ok_or_else(|| "the latent codes do not fit the decoder".to_string())?,
+                )?,
+                None => read(self.vae(which).decode(self.codes(chunk, dim)?)).await?,
+            };
+            out.extend(images);
             js::yield_now().await;
         }
         Ok(out)
@@ -341,6 +361,11 @@ async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
     let values: Vec<f32> = data
         .try_into_vec::<f32>()
         .map_err(|e| format!("a result had an unexpected type: {e:?}"))?;
+    finite(values)
+}
+
+/// `values`, or an error when one is not finite.
+fn finite(values: Vec<f32>) -> Result<Vec<f32>, String> {
     if values.iter().any(|v| !v.is_finite()) {
         return Err("the model produced a non-finite value".to_string());
     }

@@ -4,16 +4,20 @@
 //! times after a warm-up of at least [`WARM_UP_MS`] (and three runs); the median is printed as
 //! `BENCH <case> <target> median_ms=… min_ms=… runs=…`.
 //!
-//! The calls are the ones the pages make, on Burn's CPU backend (`flex`): decode one latent
-//! (the interpolation slider), ten (the strip), the 20×20 manifold in slices of 8 (as the
-//! latent map decodes it), encode one drawing, classify one drawing.
+//! The calls are the ones the pages make on the CPU backend: decode one latent (the
+//! interpolation slider), ten (the strip), the 20×20 manifold in slices of 8 (as the latent map
+//! decodes it), all with the [`CpuDecoder`] the model worker decodes with on the CPU; encode
+//! one drawing, classify one drawing (Burn's `flex`). One more case decodes the manifold with
+//! Burn's own decoder module on `flex`, for comparison.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use convlab_model::{LeNet5, Vae, example_digit, load_lenet, load_vae};
+use convlab_model::{CpuDecoder, LeNet5, Vae, example_digit, load_lenet, load_vae};
 
 /// The models the cases use.
 pub struct Models {
     pub vae: Vae,
+    /// VAE-2's decoder as the worker decodes on the CPU.
+    pub decoder: CpuDecoder,
     pub lenet: LeNet5,
     pub device: Device,
 }
@@ -21,20 +25,33 @@ pub struct Models {
 impl Models {
     /// VAE-2 and LeNet-5 from their shipped files' contents.
     pub fn load(vae: (&str, &[u8]), lenet: (&str, &[u8]), device: Device) -> Self {
+        let vae = load_vae(vae.0, vae.1, &device).expect("the shipped VAE-2 loads");
         Self {
-            vae: load_vae(vae.0, vae.1, &device).expect("the shipped VAE-2 loads"),
+            decoder: CpuDecoder::new(&vae.decoder).expect("VAE-2's decoder is a ReLU one"),
+            vae,
             lenet: load_lenet(lenet.0, lenet.1, &device).expect("the shipped LeNet-5 loads"),
             device,
         }
     }
 
     fn codes(&self, n: usize) -> Tensor<2> {
-        let values: Vec<f32> = (0..n * 2)
-            .map(|i| ((i * 37 % 17) as f32 - 8.0) / 4.0)
-            .collect();
-        Tensor::from_data(TensorData::new(values, [n, 2]), &self.device)
+        Tensor::from_data(TensorData::new(code_values(n), [n, 2]), &self.device)
     }
 
+    /// The CPU decoder's images of `n` codes.
+    fn decode(&self, n: usize) -> Vec<f32> {
+        self.decoder.decode(&code_values(n)).expect("whole codes")
+    }
+}
+
+/// `n` latent codes of VAE-2 spread over the prior's ±2.
+fn code_values(n: usize) -> Vec<f32> {
+    (0..n * 2)
+        .map(|i| ((i * 37 % 17) as f32 - 8.0) / 4.0)
+        .collect()
+}
+
+impl Models {
     fn digit(&self) -> Tensor<4> {
         let pixels = example_digit(4).expect("the example 4");
         Tensor::from_data(TensorData::new(pixels, [1, 1, 28, 28]), &self.device)
@@ -59,15 +76,26 @@ pub const CASES: &[Case] = &[
     Case {
         name: "decode_1",
         runs: 51,
-        work: |m| first(m.vae.decode(m.codes(1))),
+        work: |m| m.decode(1)[0],
     },
     Case {
         name: "decode_strip_10",
         runs: 21,
-        work: |m| first(m.vae.decode(m.codes(10))),
+        work: |m| m.decode(10)[0],
     },
     Case {
         name: "manifold_20x20_slices_of_8",
+        runs: 5,
+        work: |m| {
+            let mut last = 0.0;
+            for _ in 0..50 {
+                last = m.decode(8)[0];
+            }
+            last
+        },
+    },
+    Case {
+        name: "manifold_20x20_burn_flex",
         runs: 5,
         work: |m| {
             let mut last = 0.0;
