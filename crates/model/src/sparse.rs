@@ -253,9 +253,12 @@ impl Transposed {
     ) {
         let Scratch { entries, starts } = scratch;
         // Without a branch per value (half of them zero, in no order a predictor could learn):
-        // every value is written, and the end moves past it only when it is not zero.
-        entries.clear();
-        entries.resize(x.len(), (0, 0.0));
+        // every value is written, and the end moves past it only when it is not zero. (Only
+        // the entries before each position's end are read, so what an earlier call left in
+        // the rest does not matter, and the list is not cleared: that would write it all.)
+        if entries.len() < x.len() {
+            entries.resize(x.len(), (0, 0.0));
+        }
         starts.clear();
         starts.push(0);
         let mut end = 0;
