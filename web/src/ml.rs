@@ -83,6 +83,24 @@ type LoadedModels = Result<Rc<Models>, String>;
 /// From how many items an encode or decode on the CPU is spread over the model workers.
 const SPREAD_FROM: usize = 2 * SLICE;
 
+/// `count` items cut into parts for `workers` model workers that take them one after another
+/// (guided self-scheduling): each part is the share of one worker of what is left, in whole
+/// slices of [`SLICE`] items, at least one. The parts shrink towards the end, so the workers
+/// finish close together even when one is slower, in a handful of messages (400 items over 2
+/// workers: 25, 12, 6, 3, 2, 1 and 1 slices).
+fn parts(count: usize, workers: usize) -> Vec<std::ops::Range<usize>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < count {
+        let slices_left = (count - start).div_ceil(SLICE);
+        let slices = (slices_left / workers.max(1)).max(1);
+        let end = (start + slices * SLICE).min(count);
+        parts.push(start..end);
+        start = end;
+    }
+    parts
+}
+
 thread_local! {
     static LOADED: RefCell<HashMap<Backend, Shared<LocalBoxFuture<'static, LoadedModels>>>> =
         RefCell::new(HashMap::new());
@@ -348,17 +366,20 @@ impl Models {
     }
 
     /// Asks for `request(items)`, where `items` holds items of `width` values: in one request
-    /// to the main worker, or, on the CPU and from [`SPREAD_FROM`] items, cut into one part
-    /// per model worker, sent together (parts of whole worker slices, in order). The replies
-    /// come back in the items' order. A helper that fails has its part redone by the main
-    /// worker; the main worker's own failure is the answer.
+    /// to the main worker, or, on the CPU and from [`SPREAD_FROM`] items, cut into parts of
+    /// whole worker slices ([`parts`]) that the model workers take one after another, each
+    /// taking the next part as soon as it has answered the last, so a worker on a slower or
+    /// busier core simply takes fewer. The replies come back in the items' order. A helper
+    /// that fails is not given more parts and the main worker redoes its part; the main
+    /// worker's own failure is the answer.
     async fn spread(
         &self,
         items: Vec<f32>,
         width: usize,
         request: impl Fn(Vec<f32>) -> Request,
     ) -> Result<Vec<Reply>, String> {
-        let count = items.len() / width.max(1);
+        let width = width.max(1);
+        let count = items.len() / width;
         let helpers = match (self.backend, count >= SPREAD_FROM) {
             (Backend::Cpu, true) => worker::helpers(),
             _ => Vec::new(),
@@ -366,36 +387,51 @@ impl Models {
         if helpers.is_empty() {
             return Ok(vec![worker::call(request(items)).await?]);
         }
-        let per_part = count.div_ceil(helpers.len() + 1).next_multiple_of(SLICE);
-        let parts: Vec<Vec<f32>> = items
-            .chunks(per_part * width)
-            .map(<[f32]>::to_vec)
-            .collect();
-        let answers = futures::future::join_all(parts.iter().enumerate().map(|(i, part)| {
-            let request = request(part.clone());
-            match i.checked_sub(1).and_then(|h| helpers.get(h)) {
-                Some(helper) => helper.call(request).boxed_local(),
-                None => worker::call(request).boxed_local(),
+        let parts = parts(count, helpers.len() + 1);
+        let part = |i: usize| items[parts[i].start * width..parts[i].end * width].to_vec();
+        let next = std::cell::Cell::new(0);
+        let take = || {
+            let i = next.get();
+            next.set(i + 1);
+            (i < parts.len()).then_some(i)
+        };
+        let replies: RefCell<Vec<Option<Reply>>> = RefCell::new(vec![None; parts.len()]);
+        let failed = RefCell::new(Vec::new());
+        let main = async {
+            while let Some(i) = take() {
+                let reply = worker::call(request(part(i))).await?;
+                replies.borrow_mut()[i] = Some(reply);
             }
-        }))
-        .await;
-        let mut replies = Vec::with_capacity(parts.len());
-        for (i, (answer, part)) in answers.into_iter().zip(parts).enumerate() {
-            replies.push(match answer {
-                Ok(reply) => reply,
-                Err(why) if i > 0 => {
-                    web_sys::console::warn_1(
-                        &format!(
-                            "a helper model worker failed ({why}); the main one redoes its part"
-                        )
-                        .into(),
-                    );
-                    worker::call(request(part)).await?
+            Ok::<(), String>(())
+        };
+        let helping = helpers.iter().map(|helper| async {
+            while let Some(i) = take() {
+                match helper.call(request(part(i))).await {
+                    Ok(reply) => replies.borrow_mut()[i] = Some(reply),
+                    Err(why) => {
+                        web_sys::console::warn_1(
+                            &format!(
+                                "a helper model worker failed ({why}); the main one redoes its part"
+                            )
+                            .into(),
+                        );
+                        failed.borrow_mut().push(i);
+                        return;
+                    }
                 }
-                Err(why) => return Err(why),
-            });
+            }
+        });
+        let (main, _) = futures::future::join(main, futures::future::join_all(helping)).await;
+        main?;
+        for i in failed.take() {
+            let reply = worker::call(request(part(i))).await?;
+            replies.borrow_mut()[i] = Some(reply);
         }
-        Ok(replies)
+        replies
+            .take()
+            .into_iter()
+            .map(|reply| reply.ok_or_else(|| "a part of the request was not answered".to_string()))
+            .collect()
     }
 
     /// LeNet-5's class probabilities for each image.
@@ -487,4 +523,29 @@ pub fn top_class(probs: &[f32; 10]) -> (usize, f32) {
 /// above 9.
 pub fn example_digit(digit: u8) -> Vec<f32> {
     convlab_digits::example_digit(digit).unwrap_or_else(|_| vec![0.0; IMAGE_PIXELS])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_shrink_cover_every_item_once_and_keep_whole_slices() {
+        let sizes = |count, workers| -> Vec<usize> {
+            parts(count, workers).iter().map(|r| r.len()).collect()
+        };
+        assert_eq!(sizes(400, 2), [200, 96, 48, 24, 16, 8, 8]);
+        assert_eq!(sizes(49, 3), [16, 8, 8, 8, 8, 1]);
+        assert_eq!(sizes(5, 4), [5]);
+        assert!(parts(0, 2).is_empty());
+        for count in [1, 16, 17, 63, 300, 400, 1000] {
+            for workers in [1, 2, 3, 8] {
+                let p = parts(count, workers);
+                assert_eq!(p.first().map(|r| r.start), Some(0));
+                assert_eq!(p.last().map(|r| r.end), Some(count));
+                assert!(p.windows(2).all(|w| w[0].end == w[1].start));
+                assert!(p[..p.len() - 1].iter().all(|r| r.len() % SLICE == 0));
+            }
+        }
+    }
 }

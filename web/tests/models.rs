@@ -302,7 +302,8 @@ async fn long_cpu_requests_are_spread_over_workers_and_agree() {
     };
     let alone_mu = mu(models.encode(VaeChoice::Vae16, &alone).await.unwrap());
 
-    // Three workers: 49 codes in parts of 24, 24 and 1, answered in order.
+    // Three workers: 49 codes in parts of 16, 8, 8, 8, 8 and 1, taken by whichever worker is
+    // free, answered in order.
     worker::set_workers(3);
     assert_eq!(worker::helpers_ready().await, 2, "both helpers load");
     let spread = models.decode(VaeChoice::Vae2, &codes).await.unwrap();
