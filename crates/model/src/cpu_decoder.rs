@@ -49,6 +49,9 @@ impl CpuDecoder {
             Some(b) => values(b.val())?,
             None => vec![0.0; FEATURES],
         };
+        if fc_weight.len() != latent_dim * FEATURES || fc_bias.len() != FEATURES {
+            return None;
+        }
         let map = FEATURE_SIDE * FEATURE_SIDE;
         let channels_last = |j: usize| (j % map) * CONV2_CHANNELS + j / map;
         let mut weight = vec![0f32; fc_weight.len()];

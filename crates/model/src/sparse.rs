@@ -80,8 +80,8 @@ pub struct Transposed {
     weights: Weights,
     /// `c_out` values, zero-padded to the width of [`Weights::ByTap`].
     bias: Vec<f32>,
-    /// For each output row (column), the input rows (columns) and kernel rows (columns) landing
-    /// on it.
+    /// For each output row, the input rows and kernel rows landing on it ([`Weights::ByOutput`];
+    /// [`Weights::ByTap`] reads the `plan`).
     rows: Vec<Vec<(usize, usize)>>,
     /// For each output column, runs of input columns landing on it: `(first input column, its
     /// kernel column, how many)`, the kernel columns going down by one along a run (one run when

@@ -101,7 +101,7 @@ pub struct Models {
     lenet: LeNet5,
     /// AE-2, or why it is not there (not shipped, or its files do not load).
     ae2: Result<Autoencoder, String>,
-    /// On the CPU backend, the VAEs' decoders as [`CpuDecoder`]s, which decode ≈ 2× faster
+    /// On the CPU backend, the VAEs' decoders as [`CpuDecoder`]s, which decode ≈ 3× faster
     /// than Burn's `flex` operations (what a VAE without one uses).
     cpu_decoders: HashMap<VaeChoice, CpuDecoder>,
 }
