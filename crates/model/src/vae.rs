@@ -14,7 +14,7 @@
 //! and bias as `gamma` and `beta`.
 
 use burn::config::Config;
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Distribution, Tensor, activation};
 
@@ -87,6 +87,15 @@ pub struct VaeOutput {
     pub z: Tensor<2>,
 }
 
+/// Reads every float parameter, which draws those not drawn yet.
+struct DrawNow;
+
+impl ModuleVisitor for DrawNow {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
 impl VaeConfig {
     /// Builds the model with freshly initialised weights on `device`.
     pub fn init(&self, device: &Device) -> Vae {
@@ -98,6 +107,18 @@ impl VaeConfig {
             log_var: LinearConfig::new(hidden, self.latent_dim).init(device),
             decoder: self.decoder().init(device),
         }
+    }
+
+    /// Builds the model with fresh weights drawn from `seed` on the CPU and then moved to
+    /// `device`: the same numbers whatever the device (each backend's own generator would draw
+    /// others, and Burn draws a parameter when it is first used, so the order of first use
+    /// would matter too; here every parameter is drawn at once, in the module's order).
+    pub fn init_seeded(&self, seed: u64, device: &Device) -> Vae {
+        let cpu = Device::flex();
+        cpu.seed(seed);
+        let vae = self.init(&cpu);
+        vae.visit(&mut DrawNow);
+        vae.to_device(device)
     }
 
     /// The encoder part of this configuration.

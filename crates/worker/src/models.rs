@@ -139,8 +139,9 @@ impl Models {
                 "the latent-2 autoencoder is not shipped in this build ({e})"
             )),
         };
-        device.seed(UNTRAINED_SEED);
-        let untrained2 = VaeConfig::new().with_latent_dim(2).init(&device);
+        let untrained2 = VaeConfig::new()
+            .with_latent_dim(2)
+            .init_seeded(UNTRAINED_SEED, &device);
         let mut models = Self {
             backend,
             device,
