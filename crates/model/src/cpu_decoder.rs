@@ -14,7 +14,7 @@
 //! another activation and the caller keeps Burn's.
 
 use burn::nn::conv::ConvTranspose2d;
-use burn::tensor::{DType, Tensor};
+use burn::tensor::Tensor;
 
 use crate::activation::Activation;
 use crate::decoder::ConvDecoder;
@@ -121,12 +121,10 @@ impl CpuDecoder {
     }
 }
 
-/// A tensor's `f32` values, when it has them and reads back synchronously.
+/// A tensor's `f32` values, when it has them (another type is refused) and reads back
+/// synchronously.
 fn values<const D: usize>(tensor: Tensor<D>) -> Option<Vec<f32>> {
-    if tensor.dtype() != DType::F32 {
-        return None;
-    }
-    tensor.into_data().try_to_vec::<f32>().ok()
+    tensor.into_data().try_into_vec::<f32>().ok()
 }
 
 /// A transposed convolution of the decoder reading a `side`-wide square map, and the side of

@@ -56,15 +56,37 @@ impl Axis {
 /// How a layer's weights are laid out for its loop.
 #[derive(Clone, Debug)]
 enum Weights {
-    /// `[taps, width / LANES, c_in, LANES]`: for one tap and block of [`LANES`] output
-    /// channels, each input channel's weights are one run, and the channels follow one another
-    /// (zero past `c_out` up to `width`, a multiple of [`LANES`]). Output channels in registers.
-    ByTap { by_tap: Vec<f32>, width: usize },
-    /// `[c_out, k_h, k_w, c_in]` with the kernel columns reversed: for one output channel and
-    /// kernel row, the input channels of kernel columns `k_w − 1`, …, 0 are one run, as those
-    /// of consecutive input pixels are in a channels-last map. Input channels in registers
-    /// (fewer than [`LANES`] output channels).
-    ByOutput(Vec<f32>),
+    ByTap(ByTap),
+    ByOutput(ByOutput),
+}
+
+/// Output channels in registers: `by_tap` is `[taps, width / LANES, c_in, LANES]`, so for one
+/// tap and block of [`LANES`] output channels each input channel's weights are one run, and the
+/// channels follow one another (zero past `c_out` up to `width`, a multiple of [`LANES`]). The
+/// `plan` says which input pixels and taps land on each output pixel.
+#[derive(Clone, Debug)]
+struct ByTap {
+    by_tap: Vec<f32>,
+    width: usize,
+    plan: Plan,
+}
+
+/// Input channels in registers (fewer than [`LANES`] output channels): `by_output` is
+/// `[c_out, k_h, k_w, c_in]` with the kernel columns reversed, so for one output channel and
+/// kernel row the input channels of kernel columns `k_w − 1`, …, 0 are one run, as those of
+/// consecutive input pixels are in a channels-last map.
+#[derive(Clone, Debug)]
+struct ByOutput {
+    by_output: Vec<f32>,
+    /// For each output row, the input rows and kernel rows landing on it.
+    rows: Vec<Vec<(usize, usize)>>,
+    /// For each output column, runs of input columns landing on it: `(first input column, its
+    /// kernel column, how many)`, the kernel columns going down by one along a run (one run when
+    /// the column stride is 1, else runs of one).
+    col_runs: Vec<Vec<(usize, usize, usize)>>,
+    /// For each output column, whether the next one reads the same weights one input pixel
+    /// further on (so the two are computed together).
+    paired: Vec<bool>,
 }
 
 /// A transposed convolution (groups 1, dilation 1) with its weights laid out for its loop.
@@ -78,16 +100,8 @@ pub struct Transposed {
     map_in: usize,
     map_out: usize,
     weights: Weights,
-    /// `c_out` values, zero-padded to the width of [`Weights::ByTap`].
+    /// `c_out` values, zero-padded to the width of [`ByTap`].
     bias: Vec<f32>,
-    /// For each output row, the input rows and kernel rows landing on it ([`Weights::ByOutput`];
-    /// [`Weights::ByTap`] reads the `plan`).
-    rows: Vec<Vec<(usize, usize)>>,
-    /// For each output column, runs of input columns landing on it: `(first input column, its
-    /// kernel column, how many)`, the kernel columns going down by one along a run (one run when
-    /// the column stride is 1, else runs of one).
-    col_runs: Vec<Vec<(usize, usize, usize)>>,
-    plan: Plan,
 }
 
 /// The output pixels in the order they are computed, each with the `(input position, tap)`
@@ -167,7 +181,15 @@ impl Transposed {
                     }
                 }
             }
-            (Weights::ByTap { by_tap, width }, width)
+            let plan = Plan::new(rows, cols);
+            (
+                Weights::ByTap(ByTap {
+                    by_tap,
+                    width,
+                    plan,
+                }),
+                width,
+            )
         } else {
             let mut by_output = vec![0f32; weight.len()];
             for co in 0..c_out {
@@ -181,7 +203,33 @@ impl Transposed {
                     }
                 }
             }
-            (Weights::ByOutput(by_output), c_out)
+            let col_runs: Vec<Vec<(usize, usize, usize)>> = cols
+                .sources()
+                .into_iter()
+                .map(|sources| match sources.first() {
+                    Some(&(iw, kw)) if cols.stride == 1 => vec![(iw, kw, sources.len())],
+                    _ => sources.iter().map(|&(iw, kw)| (iw, kw, 1)).collect(),
+                })
+                .collect();
+            let paired = (0..col_runs.len())
+                .map(|ow| {
+                    col_runs.get(ow + 1).is_some_and(|next| {
+                        let runs = &col_runs[ow];
+                        next.len() == runs.len()
+                            && next
+                                .iter()
+                                .zip(runs)
+                                .all(|(b, a)| b.0 == a.0 + 1 && b.1 == a.1 && b.2 == a.2)
+                    })
+                })
+                .collect();
+            let weights = Weights::ByOutput(ByOutput {
+                by_output,
+                rows: rows.sources(),
+                col_runs,
+                paired,
+            });
+            (weights, c_out)
         };
         let mut padded_bias = vec![0f32; width];
         if let Some(bias) = bias {
@@ -197,16 +245,6 @@ impl Transposed {
             map_out: rows.output.checked_mul(cols.output)?,
             weights,
             bias: padded_bias,
-            rows: rows.sources(),
-            col_runs: cols
-                .sources()
-                .into_iter()
-                .map(|sources| match sources.first() {
-                    Some(&(iw, kw)) if cols.stride == 1 => vec![(iw, kw, sources.len())],
-                    _ => sources.iter().map(|&(iw, kw)| (iw, kw, 1)).collect(),
-                })
-                .collect(),
-            plan: Plan::new(rows, cols),
         })
     }
 
@@ -233,10 +271,8 @@ impl Transposed {
             return None;
         }
         match &self.weights {
-            Weights::ByTap { by_tap, width } => {
-                self.by_tap(x, out, relu, by_tap, *width, scratch);
-            }
-            Weights::ByOutput(by_output) => self.by_output(x, out, relu, by_output),
+            Weights::ByTap(layout) => self.by_tap(layout, x, out, relu, scratch),
+            Weights::ByOutput(layout) => self.by_output(layout, x, out, relu),
         }
         Some(())
     }
@@ -244,13 +280,17 @@ impl Transposed {
     /// [`forward`](Self::forward) skipping zero inputs, output channels in registers.
     fn by_tap(
         &self,
+        layout: &ByTap,
         x: &[f32],
         out: &mut [f32],
         relu: bool,
-        by_tap: &[f32],
-        width: usize,
         scratch: &mut Scratch,
     ) {
+        let ByTap {
+            by_tap,
+            width,
+            plan: Plan { pixels, pairs },
+        } = layout;
         let Scratch { entries, starts } = scratch;
         // Without a branch per value (half of them zero, in no order a predictor could learn):
         // every value is written, and the end moves past it only when it is not zero. (Only
@@ -278,7 +318,6 @@ impl Transposed {
                 .unwrap_or_default()
         };
         let blocks = width / LANES;
-        let Plan { pixels, pairs } = &self.plan;
         for (&(o, from), &(_, to)) in pixels.iter().zip(pixels.iter().skip(1)) {
             let pixel = &mut out[o * self.c_out..][..self.c_out];
             let pairs = pairs.get(from..to).unwrap_or_default();
@@ -316,21 +355,20 @@ impl Transposed {
     /// are consecutive, and so are their weights: one dot product per kernel row; and two
     /// neighbouring output pixels read the same weights one input pixel apart, so they are
     /// computed together, each weight read once for both.
-    fn by_output(&self, x: &[f32], out: &mut [f32], relu: bool, by_output: &[f32]) {
-        let (c_in, c_out, k_w, out_w) = (self.c_in, self.c_out, self.kernel_w, self.col_runs.len());
+    fn by_output(&self, layout: &ByOutput, x: &[f32], out: &mut [f32], relu: bool) {
+        let ByOutput {
+            by_output,
+            rows: row_sources,
+            col_runs,
+            paired: paired_columns,
+        } = layout;
+        let (c_in, c_out, k_w, out_w) = (self.c_in, self.c_out, self.kernel_w, col_runs.len());
         let finish = |v: f32| if relu { v.max(0.0) } else { v };
-        for (oh, rows) in self.rows.iter().enumerate() {
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(a, b)| a * b).sum::<f32>();
+        for (oh, rows) in row_sources.iter().enumerate() {
             let mut ow = 0;
             while ow < out_w {
-                let runs = &self.col_runs[ow];
-                // The next column reads the same weights one input pixel further on.
-                let paired = self.col_runs.get(ow + 1).is_some_and(|next| {
-                    next.len() == runs.len()
-                        && next
-                            .iter()
-                            .zip(runs)
-                            .all(|(b, a)| b.0 == a.0 + 1 && b.1 == a.1 && b.2 == a.2)
-                });
+                let (runs, paired) = (&col_runs[ow], paired_columns[ow]);
                 let o = oh * out_w + ow;
                 for co in 0..c_out {
                     let kernel = &by_output[co * self.taps * c_in..][..self.taps * c_in];
@@ -343,14 +381,13 @@ impl Transposed {
                             let ws = &kernel[(kh * k_w + k_w - 1 - kw) * c_in..][..len];
                             let (w_blocks, w_rest) = ws.as_chunks::<LANES>();
                             let (x_blocks, x_rest) = x[at..][..len].as_chunks::<LANES>();
-                            tail += x_rest.iter().zip(w_rest).map(|(a, b)| a * b).sum::<f32>();
+                            tail += dot(x_rest, w_rest);
                             if paired {
                                 let (b_blocks, b_rest) = x[at + c_in..][..len].as_chunks::<LANES>();
                                 for ((a, b), w) in x_blocks.iter().zip(b_blocks).zip(w_blocks) {
                                     pair.mul_add(a, b, w);
                                 }
-                                tail_b +=
-                                    b_rest.iter().zip(w_rest).map(|(a, b)| a * b).sum::<f32>();
+                                tail_b += dot(b_rest, w_rest);
                             } else {
                                 for (a, w) in x_blocks.iter().zip(w_blocks) {
                                     sum.mul_add_lanes(a, w);
