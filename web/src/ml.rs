@@ -311,6 +311,12 @@ impl Models {
         self.info.latent_dim(which)
     }
 
+    /// Whether the CPU decoder runs with fused multiply-adds (the worker built with relaxed
+    /// SIMD, which this browser has).
+    pub fn fused_multiply_add(&self) -> bool {
+        self.info.fused_multiply_add
+    }
+
     /// Why AE-2 is missing, when it is.
     pub fn autoencoder_missing(&self) -> Option<&str> {
         self.info.autoencoder_missing.as_deref()

@@ -2,9 +2,11 @@
 //! matches the answers, cancels what is no longer wanted, and notices when the worker dies.
 //!
 //! The worker is `convlab-worker` (built by Trunk as `convlab-worker.js` +
-//! `convlab-worker_bg.wasm` beside the page). It is started from a tiny script in a `Blob`
-//! that imports those two files by absolute URL, so the same code starts it from the app's
-//! own folder or, in the browser tests, from the test server ([`set_base`]).
+//! `convlab-worker_bg.wasm` beside the page), or, where the browser has relaxed SIMD, the same
+//! worker built with fused multiply-adds, `convlab-worker-fma` ([`WORKER_BUILDS`]). It is
+//! started from a tiny script in a `Blob` that picks the build and imports its two files by
+//! absolute URL, so the same code starts it from the app's own folder or, in the browser
+//! tests, from the test server ([`set_base`]).
 //!
 //! - A request waits until the worker has said `Ready` (messages sent before its handler is
 //!   installed would be lost).
@@ -301,6 +303,40 @@ fn connection() -> Result<Rc<Connection>, String> {
     Ok(connection)
 }
 
+/// The two builds of the worker, by file name: the one with relaxed SIMD's fused multiply-add
+/// first, then the plain one.
+pub const WORKER_BUILDS: [&str; 2] = ["convlab-worker-fma", "convlab-worker"];
+
+/// A module whose one function is an `f32x4.relaxed_madd` of its three `v128` parameters: it
+/// validates only where the browser has relaxed SIMD.
+const RELAXED_SIMD_PROBE: [u8; 37] = [
+    0, 97, 115, 109, 1, 0, 0, 0, // "\0asm", version 1
+    1, 8, 1, 96, 3, 123, 123, 123, 1, 123, // types: (v128, v128, v128) -> v128
+    3, 2, 1, 0, // one function of type 0
+    10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11, // local.get 0 1 2, relaxed_madd
+];
+
+/// The worker's start-up script: where the browser validates [`RELAXED_SIMD_PROBE`], the build
+/// with fused multiply-adds, which a browser without relaxed SIMD would refuse whole, else (or
+/// when that build is not on the server, as in a debug build's tests) the plain one. Failures
+/// to fetch or start it are posted as a plain string message.
+fn start_script(base: &str) -> String {
+    let [fma, plain] = WORKER_BUILDS.map(|name| format!("{base}{name}"));
+    let probe = RELAXED_SIMD_PROBE.map(|b| b.to_string()).join(",");
+    format!(
+        "var name = null;\n\
+         if (WebAssembly.validate(new Uint8Array([{probe}]))) {{ \
+           try {{ importScripts({fma_js:?}); name = {fma:?}; }} catch (e) {{}} }}\n\
+         if (name === null) {{ \
+           try {{ importScripts({plain_js:?}); name = {plain:?}; }} catch (e) {{ \
+             postMessage('could not load the model worker from {plain_js}: ' + e); throw e; }} }}\n\
+         wasm_bindgen({{ module_or_path: name + '_bg.wasm' }}).catch(function (e) {{ \
+           postMessage('could not start the model worker (' + name + '_bg.wasm): ' + e); }});\n",
+        fma_js = format!("{fma}.js"),
+        plain_js = format!("{plain}.js"),
+    )
+}
+
 /// Whether the worker has said `Ready`, and who is waiting for it.
 enum Start {
     Starting(Vec<oneshot::Sender<Result<(), String>>>),
@@ -325,17 +361,7 @@ struct Connection {
 
 impl Connection {
     fn start(replay_loads: bool) -> Result<Rc<Self>, String> {
-        let base = base()?;
-        let js = format!("{base}convlab-worker.js");
-        let wasm = format!("{base}convlab-worker_bg.wasm");
-        // Failures to fetch either file are reported as a plain string message.
-        let script = format!(
-            "try {{ importScripts({js:?}); }} catch (e) {{ \
-               postMessage('could not load the model worker from {js}: ' + e); throw e; }}\n\
-             wasm_bindgen({{ module_or_path: {wasm:?} }}).catch(function (e) {{ \
-               postMessage('could not start the model worker ({wasm}): ' + e); }});\n"
-        );
-        let parts = js_sys::Array::of1(&JsValue::from_str(&script));
+        let parts = js_sys::Array::of1(&JsValue::from_str(&start_script(&base()?)));
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("text/javascript");
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)

@@ -31,6 +31,12 @@ async fn manifold_over_the_model_workers() {
     worker::set_base(url);
     let cores = worker::workers();
     let models = ml::models(Backend::Cpu).await.unwrap();
+    // The worker build the page started: with fused multiply-adds where the server has it.
+    let target = if models.fused_multiply_add() {
+        "wasm-fma"
+    } else {
+        "wasm"
+    };
     let codes: Vec<Vec<f32>> = manifold_grid(20, 0.05)
         .into_iter()
         .map(|[x, y]| vec![x, y])
@@ -59,7 +65,7 @@ async fn manifold_over_the_model_workers() {
         }
         times.sort_by(f64::total_cmp);
         console_log!(
-            "BENCH manifold_20x20_workers_{workers} wasm median_ms={:.3} min_ms={:.3} runs={RUNS} cores={cores}",
+            "BENCH manifold_20x20_workers_{workers} {target} median_ms={:.3} min_ms={:.3} runs={RUNS} cores={cores}",
             times[RUNS / 2],
             times[0],
         );

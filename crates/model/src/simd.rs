@@ -3,6 +3,12 @@
 //! `simd128`) they are SIMD128 intrinsics (safe functions; vectors read and written through
 //! bytemuck, one `v128.load` or `v128.store` each: built from four floats, LLVM loads them one
 //! lane at a time); elsewhere plain loops over arrays, which LLVM vectorises.
+//!
+//! With the feature `relaxed-simd` (the model worker's second build, `convlab-worker-fma`),
+//! every multiply-add is relaxed SIMD's `f32x4.relaxed_madd`, one fused multiply-add where the
+//! CPU has one. These helpers and the loops of [`crate::sparse`] that call them are then all
+//! compiled with the `relaxed-simd` target feature: LLVM inlines a function only into one with
+//! at least its features, and these must inline.
 
 /// Channels summed together: eight 128-bit vectors, which the hot loops keep in registers.
 pub const LANES: usize = 32;
@@ -73,10 +79,12 @@ pub(crate) struct Lanes([core::arch::wasm32::v128; LANES / 4]);
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 impl Lanes {
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn zero() -> Self {
         Lanes([core::arch::wasm32::f32x4_splat(0.0); LANES / 4])
     }
 
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn load(values: &[f32; LANES]) -> Self {
         let mut lanes = Self::zero();
         for (l, q) in lanes.0.iter_mut().zip(values.as_chunks::<4>().0) {
@@ -86,23 +94,24 @@ impl Lanes {
     }
 
     /// `self += v · w`.
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn mul_add(&mut self, v: f32, w: &[f32; LANES]) {
-        use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat};
-        let v = f32x4_splat(v);
+        let v = core::arch::wasm32::f32x4_splat(v);
         for (s, q) in self.0.iter_mut().zip(w.as_chunks::<4>().0) {
-            *s = f32x4_add(*s, f32x4_mul(v, vector(q)));
+            *s = madd(v, vector(q), *s);
         }
     }
 
     /// `self += x · w`, lane by lane.
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn mul_add_lanes(&mut self, x: &[f32; LANES], w: &[f32; LANES]) {
-        use core::arch::wasm32::{f32x4_add, f32x4_mul};
         let pairs = x.as_chunks::<4>().0.iter().zip(w.as_chunks::<4>().0);
         for (s, (a, b)) in self.0.iter_mut().zip(pairs) {
-            *s = f32x4_add(*s, f32x4_mul(vector(a), vector(b)));
+            *s = madd(vector(a), vector(b), *s);
         }
     }
 
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn relu(self) -> Self {
         use core::arch::wasm32::{f32x4_max, f32x4_splat};
         Lanes(self.0.map(|s| f32x4_max(s, f32x4_splat(0.0))))
@@ -110,6 +119,7 @@ impl Lanes {
 
     /// The lanes' sum, added as a tree of vectors, then the four lanes (a running sum would
     /// be one long chain of dependent additions).
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn sum(self) -> f32 {
         use core::arch::wasm32::{f32x4_add, f32x4_extract_lane};
         let mut v = self.0;
@@ -124,15 +134,36 @@ impl Lanes {
             + (f32x4_extract_lane::<2>(v[0]) + f32x4_extract_lane::<3>(v[0]))
     }
 
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn to_array(self) -> [f32; LANES] {
         bytemuck::cast(self.0)
     }
 
     /// Eight `v128.store`s.
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn store(self, to: &mut [f32; LANES]) {
         for (q, v) in to.as_chunks_mut::<4>().0.iter_mut().zip(self.0) {
             *q = bytemuck::cast(v);
         }
+    }
+}
+
+/// `a · b + c`, lane by lane: with `relaxed-simd`, one `f32x4.relaxed_madd`, which the engine
+/// runs fused where the CPU can (one rounding instead of two: the answers differ by rounding).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
+fn madd(
+    a: core::arch::wasm32::v128,
+    b: core::arch::wasm32::v128,
+    c: core::arch::wasm32::v128,
+) -> core::arch::wasm32::v128 {
+    #[cfg(feature = "relaxed-simd")]
+    {
+        core::arch::wasm32::f32x4_relaxed_madd(a, b, c)
+    }
+    #[cfg(not(feature = "relaxed-simd"))]
+    {
+        core::arch::wasm32::f32x4_add(c, core::arch::wasm32::f32x4_mul(a, b))
     }
 }
 
@@ -182,24 +213,26 @@ pub(crate) struct Pair(
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 impl Pair {
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn zero() -> Self {
         let zero = core::arch::wasm32::f32x4_splat(0.0);
         Pair([zero; LANES / 8], [zero; LANES / 8])
     }
 
     /// `a += x_a · w`, `b += x_b · w`, lane by lane.
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn mul_add(&mut self, x_a: &[f32; LANES], x_b: &[f32; LANES], w: &[f32; LANES]) {
-        use core::arch::wasm32::{f32x4_add, f32x4_mul};
         let (x_a, x_b) = (x_a.as_chunks::<4>().0, x_b.as_chunks::<4>().0);
         for (i, q) in w.as_chunks::<4>().0.iter().enumerate() {
             let w = vector(q);
             let s = i % (LANES / 8);
-            self.0[s] = f32x4_add(self.0[s], f32x4_mul(vector(&x_a[i]), w));
-            self.1[s] = f32x4_add(self.1[s], f32x4_mul(vector(&x_b[i]), w));
+            self.0[s] = madd(vector(&x_a[i]), w, self.0[s]);
+            self.1[s] = madd(vector(&x_b[i]), w, self.1[s]);
         }
     }
 
     /// The two sums.
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(crate) fn sums(self) -> (f32, f32) {
         let zero = core::arch::wasm32::f32x4_splat(0.0);
         let half = |v: [core::arch::wasm32::v128; LANES / 8]| {

@@ -278,6 +278,10 @@ impl Transposed {
     }
 
     /// [`forward`](Self::forward) skipping zero inputs, output channels in registers.
+    #[cfg_attr(
+        all(target_arch = "wasm32", feature = "relaxed-simd"),
+        target_feature(enable = "relaxed-simd")
+    )]
     fn by_tap(
         &self,
         layout: &ByTap,
@@ -355,6 +359,10 @@ impl Transposed {
     /// are consecutive, and so are their weights: one dot product per kernel row; and two
     /// neighbouring output pixels read the same weights one input pixel apart, so they are
     /// computed together, each weight read once for both.
+    #[cfg_attr(
+        all(target_arch = "wasm32", feature = "relaxed-simd"),
+        target_feature(enable = "relaxed-simd")
+    )]
     fn by_output(&self, layout: &ByOutput, x: &[f32], out: &mut [f32], relu: bool) {
         let ByOutput {
             by_output,

@@ -186,6 +186,9 @@ pub struct Loaded {
     pub latent_dims: Vec<(VaeChoice, u32)>,
     /// Why the latent-2 autoencoder is not there, when it is not.
     pub autoencoder_missing: Option<String>,
+    /// Whether the CPU decoder runs with fused multiply-adds (relaxed SIMD: the worker build
+    /// `convlab-worker-fma`, which the page starts where the browser has relaxed SIMD).
+    pub fused_multiply_add: bool,
 }
 
 impl Loaded {
@@ -263,6 +266,7 @@ mod tests {
             backend: Backend::Cpu,
             latent_dims: vec![(VaeChoice::Vae16, 16)],
             autoencoder_missing: None,
+            fused_multiply_add: false,
         };
         assert_eq!(loaded.latent_dim(VaeChoice::Vae16), 16);
         assert_eq!(loaded.latent_dim(VaeChoice::Vae2), 2);

@@ -171,6 +171,7 @@ impl Models {
                 .map(|&m| (m, self.vae(m).latent_dim() as u32))
                 .collect(),
             autoencoder_missing: self.ae2.as_ref().err().cloned(),
+            fused_multiply_add: cfg!(feature = "relaxed-simd") && !self.cpu_decoders.is_empty(),
         }
     }
 

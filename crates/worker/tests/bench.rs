@@ -3,7 +3,8 @@
 //! `crates/model/benches/shared/cases.rs`, which the native bench (`cargo bench -p
 //! convlab-model --bench inference`) runs too, so `cargo xtask bench` prints the two side by
 //! side. Run it in release mode, as `cargo xtask bench` does:
-//! `cargo test --release --target wasm32-unknown-unknown -p convlab-worker --no-default-features --test bench -- --nocapture`.
+//! `cargo test --release --target wasm32-unknown-unknown -p convlab-worker --no-default-features --test bench -- --nocapture`
+//! (add `--features relaxed-simd` for the worker's build with fused multiply-adds).
 #![allow(clippy::unwrap_used)]
 
 use wasm_bindgen_test::*;
@@ -36,5 +37,11 @@ fn models_on_the_cpu_median() {
         ),
         burn::tensor::Device::flex(),
     );
-    cases::run_all(&models, "wasm", &now_ms, &|line| console_log!("{line}"));
+    // `wasm-fma`: built with relaxed SIMD (`--features relaxed-simd`), as `convlab-worker-fma`.
+    let target = if cfg!(feature = "relaxed-simd") {
+        "wasm-fma"
+    } else {
+        "wasm"
+    };
+    cases::run_all(&models, target, &now_ms, &|line| console_log!("{line}"));
 }

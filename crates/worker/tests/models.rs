@@ -20,6 +20,12 @@ async fn webgpu_and_the_cpu_give_the_same_outputs() {
     let cpu = Models::load(Backend::Cpu, &shipped_weights())
         .await
         .unwrap();
+    // The build with relaxed SIMD says so (the page shows it).
+    assert_eq!(
+        cpu.info().fused_multiply_add,
+        cfg!(feature = "relaxed-simd")
+    );
+    assert!(!gpu.info().fused_multiply_add);
     let (stop, images) = (Stop::default(), example_digits());
     // On the CPU the VAEs decode with their `CpuDecoder`s; the untrained VAE's weights are
     // drawn on the CPU for both.

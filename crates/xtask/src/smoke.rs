@@ -100,6 +100,13 @@ fn checks(session: &Session, site: SocketAddr) -> Result {
         if backend == "cpu" && !shown.starts_with("cpu") {
             return Err(format!("asked for the CPU, the page runs on: {shown}"));
         }
+        // Headless Chromium has relaxed SIMD: the page must have started that worker build.
+        if backend == "cpu" && !shown.contains("fused multiply-add") {
+            return Err(format!(
+                "the CPU decoder runs without fused multiply-adds (convlab-worker-fma not \
+                 started): {shown}"
+            ));
+        }
     }
     Ok(())
 }
@@ -109,7 +116,7 @@ fn mounted(page: &str) -> String {
     format!("return document.querySelector('[data-testid=\"{page}\"]') ? 'ok' : 'waiting';")
 }
 
-/// Answers `ok <backend>, <n> bright pixels` once the manifold is drawn with ink, `failed: …`
+/// Answers `ok <backend> [(<CPU kernels>)], <n> bright pixels` once the manifold is drawn with ink, `failed: …`
 /// when the page shows an error, and what it is waiting for otherwise.
 const MANIFOLD: &str = "\
 const q = (id) => document.querySelector('[data-testid=\"' + id + '\"]');
@@ -124,7 +131,8 @@ const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.heigh
 let ink = 0;
 for (let i = 0; i < px.length; i += 4) if (px[i] > 127) ink++;
 if (ink === 0) return 'waiting for ink on ' + backend.textContent;
-return 'ok ' + backend.textContent + ', ' + ink + ' bright pixels';";
+const kernels = q('cpu-kernels');
+return 'ok ' + backend.textContent + (kernels ? kernels.textContent : '') + ', ' + ink + ' bright pixels';";
 
 /// A chromedriver process on a free local port.
 struct Driver {

@@ -415,10 +415,15 @@ fn browser_steps(ctx: &Ctx, installed: &Installed) -> Result<Vec<Step>> {
     let addr = serve_worker(ctx, &test_worker_dir(ctx), TEST_SERVER_PORT)?;
     let mut app_tests = dev_test("convlab-web", false)?;
     app_tests.env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
+    // The worker's models again, built with relaxed SIMD (`convlab-worker-fma`'s CPU decoder):
+    // last, since it relinks the worker binary that `worker bundle` bundled.
+    let mut fma_tests = dev_test("convlab-worker", false)?;
+    fma_tests.args(["--features", "relaxed-simd", "--test", "models"]);
     Ok(vec![
         Step::tests("tests (browser, worker)", worker_tests),
         bundle,
         Step::tests("tests (browser, app)", app_tests),
+        Step::tests("tests (browser, worker with relaxed SIMD)", fma_tests),
     ])
 }
 
@@ -433,13 +438,18 @@ fn serve_worker(ctx: &Ctx, dir: &std::path::Path, port: u16) -> Result<std::net:
     file_server::spawn(files()?, port).or_else(|_| file_server::spawn(files()?, 0))
 }
 
-/// The worker's two files in `dir` and the shipped weights, at the paths the app asks for.
+/// The worker builds `web/src/worker.rs` looks for, the one with fused multiply-adds first.
+const WORKER_BUILDS: [&str; 2] = ["convlab-worker-fma", "convlab-worker"];
+
+/// The two files of each worker build in `dir` (read when asked for: a build that is not there
+/// is a 404, and the page starts the other) and the shipped weights, at the paths the app asks
+/// for.
 fn worker_files(ctx: &Ctx, dir: &std::path::Path) -> Result<Files> {
-    let mut routes: Vec<(String, std::path::PathBuf)> =
-        ["convlab-worker.js", "convlab-worker_bg.wasm"]
-            .iter()
-            .map(|name| (format!("/{name}"), dir.join(name)))
-            .collect();
+    let mut routes: Vec<(String, std::path::PathBuf)> = WORKER_BUILDS
+        .iter()
+        .flat_map(|build| [format!("{build}.js"), format!("{build}_bg.wasm")])
+        .map(|name| (format!("/{name}"), dir.join(&name)))
+        .collect();
     let weights = ctx.root.join("weights");
     let entries =
         fs::read_dir(&weights).map_err(|e| format!("cannot read {}: {e}", weights.display()))?;
@@ -455,18 +465,20 @@ fn worker_files(ctx: &Ctx, dir: &std::path::Path) -> Result<Files> {
 }
 
 /// `wasm-bindgen --target no-modules` on the worker binary the tests built: what Trunk does
-/// for a `data-type="worker"` module.
+/// for a `data-type="worker"` module. (The plain build: the page falls back to it when the
+/// server has no `convlab-worker-fma`.)
 fn bundle_test_worker(ctx: &Ctx) -> Result {
-    bundle_worker(ctx, "debug", &test_worker_dir(ctx))
+    bundle_worker(ctx, "debug", "convlab-worker", &test_worker_dir(ctx))
 }
 
-/// `wasm-bindgen --target no-modules` on the worker binary of cargo profile `profile`, into `dir`.
-fn bundle_worker(ctx: &Ctx, profile: &str, dir: &std::path::Path) -> Result {
+/// `wasm-bindgen --target no-modules` on the worker binary `bin` of cargo profile `profile`,
+/// into `dir`.
+fn bundle_worker(ctx: &Ctx, profile: &str, bin: &str, dir: &std::path::Path) -> Result {
     let wasm = ctx
         .target_dir()
         .join("wasm32-unknown-unknown")
         .join(profile)
-        .join("convlab-worker.wasm");
+        .join(format!("{bin}.wasm"));
     if !wasm.is_file() {
         return Err(format!(
             "the worker binary {} was not built",
@@ -531,9 +543,12 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         Ok(cmd)
     };
     // The app's manifold over its model workers: a release worker (CPU only, as the cases
-    // time it), bundled as Trunk would and served beside the benchmark.
+    // time it; the build with relaxed SIMD, which headless Chromium starts), bundled as Trunk
+    // would and served beside the benchmark.
     let bench_worker = Step {
-        after: Some(|ctx: &Ctx| bundle_worker(ctx, "release", &bench_worker_dir(ctx))),
+        after: Some(|ctx: &Ctx| {
+            bundle_worker(ctx, "release", "convlab-worker-fma", &bench_worker_dir(ctx))
+        }),
         ..Step::new(
             "bench worker (release)",
             cargo(
@@ -546,6 +561,10 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
                     "-p",
                     "convlab-worker",
                     "--no-default-features",
+                    "--features",
+                    "relaxed-simd",
+                    "--bin",
+                    "convlab-worker-fma",
                 ],
             ),
         )
@@ -566,6 +585,13 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         Step::new(
             "bench (wasm, models, headless Chromium)",
             wasm_bench("convlab-worker", &["--no-default-features"])?,
+        ),
+        Step::new(
+            "bench (wasm with relaxed SIMD, models, headless Chromium)",
+            wasm_bench(
+                "convlab-worker",
+                &["--no-default-features", "--features", "relaxed-simd"],
+            )?,
         ),
         bench_worker,
         Step::new(
@@ -616,7 +642,8 @@ impl BenchLine {
     }
 }
 
-/// The cases timed both natively and in wasm, side by side, with the ratio.
+/// The cases timed natively, in wasm and in wasm with relaxed SIMD (`wasm-fma`), side by
+/// side, with the ratios.
 fn print_bench_table(lines: &[BenchLine]) {
     let median = |case: &str, target: &str| {
         lines
@@ -632,17 +659,28 @@ fn print_bench_table(lines: &[BenchLine]) {
     }
     println!("\n==> medians, measured in this run (ms)");
     println!(
-        "  {:<28} {:>10} {:>10} {:>12}",
-        "case", "native", "wasm", "wasm/native"
+        "  {:<32} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "case", "native", "wasm", "wasm-fma", "wasm/native", "fma/wasm"
     );
+    let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => "-".to_string(),
+    };
     for case in cases {
-        let (n, w) = (median(case, "native"), median(case, "wasm"));
-        let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
-        let ratio = match (n, w) {
-            (Some(n), Some(w)) if n > 0.0 => format!("{:.2}×", w / n),
-            _ => "-".to_string(),
-        };
-        println!("  {case:<28} {:>10} {:>10} {ratio:>12}", show(n), show(w));
+        let (n, w, f) = (
+            median(case, "native"),
+            median(case, "wasm"),
+            median(case, "wasm-fma"),
+        );
+        println!(
+            "  {case:<32} {:>9} {:>9} {:>9} {:>11} {:>9}",
+            show(n),
+            show(w),
+            show(f),
+            ratio(w, n),
+            ratio(f, w)
+        );
     }
 }
 

@@ -11,11 +11,16 @@ use crate::ml::{Backend, MlContext, Models};
 pub type ModelsResource = LocalResource<Result<Rc<Models>, String>>;
 
 /// "Loading…", an error (`role="alert"`), or the backend (`data-testid="backend"`: `webgpu`
-/// or `cpu`) with a switch between the backends this browser has.
+/// or `cpu`; on the CPU, whether its decoder has fused multiply-adds: `data-testid="cpu-kernels"`)
+/// with a switch between the backends this browser has.
 #[component]
 pub fn ModelStatus(models: ModelsResource) -> impl IntoView {
     let ctx = use_context::<MlContext>().unwrap_or_default();
-    let state = move || models.get().map(|loaded| loaded.map(|m| m.backend));
+    let state = move || {
+        models
+            .get()
+            .map(|loaded| loaded.map(|m| (m.backend, m.fused_multiply_add())))
+    };
     view! {
         <div class="model-status" data-testid="model-status">
             {move || match state() {
@@ -23,10 +28,19 @@ pub fn ModelStatus(models: ModelsResource) -> impl IntoView {
                 Some(Err(e)) => view! {
                     <span class="error" role="alert">{format!("The models could not be loaded: {e}")}</span>
                 }.into_any(),
-                Some(Ok(backend)) => view! {
+                Some(Ok((backend, fma))) => view! {
                     <span>
                         "Running on "
                         <b data-testid="backend">{backend.name()}</b>
+                        {(backend == Backend::Cpu).then(|| view! {
+                            <span
+                                class="muted"
+                                data-testid="cpu-kernels"
+                                title="The decoder's WebAssembly loops: 128-bit SIMD, and fused multiply-adds where the browser has relaxed SIMD"
+                            >
+                                {if fma { " (SIMD, fused multiply-add)" } else { " (SIMD)" }}
+                            </span>
+                        })}
                         {move || {
                             ctx.gpu_note
                                 .get()
