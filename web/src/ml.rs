@@ -83,11 +83,18 @@ type LoadedModels = Result<Rc<Models>, String>;
 /// From how many items an encode or decode on the CPU is spread over the model workers.
 const SPREAD_FROM: usize = 2 * SLICE;
 
+/// Parts each model worker holds during a spread request: with two, a worker that answers one
+/// goes on with the other at once (the worker interleaves its jobs slice by slice) instead of
+/// waiting for the page's main thread to send the next, which on a machine whose cores the
+/// workers fill can take milliseconds.
+const IN_FLIGHT: usize = 2;
+
 /// `count` items cut into parts for `workers` model workers that take them one after another
 /// (guided self-scheduling): each part is the share of one worker of what is left, in whole
 /// slices of [`SLICE`] items, at least one. The parts shrink towards the end, so the workers
 /// finish close together even when one is slower, in a handful of messages (400 items over 2
-/// workers: 25, 12, 6, 3, 2, 1 and 1 slices).
+/// workers: 25, 12, 6, 3, 2, 1 and 1 slices; `spread` counts each worker's [`IN_FLIGHT`]
+/// lanes: 400 over 2 × 2 lanes, 12, 9, 7, 5, 4, 3, 2, 2 and six single slices).
 fn parts(count: usize, workers: usize) -> Vec<std::ops::Range<usize>> {
     let mut parts = Vec::new();
     let mut start = 0;
@@ -374,8 +381,8 @@ impl Models {
     /// Asks for `request(items)`, where `items` holds items of `width` values: in one request
     /// to the main worker, or, on the CPU and from [`SPREAD_FROM`] items, cut into parts of
     /// whole worker slices ([`parts`]) that the model workers take one after another, each
-    /// taking the next part as soon as it has answered the last, so a worker on a slower or
-    /// busier core simply takes fewer. The replies come back in the items' order. A helper
+    /// holding [`IN_FLIGHT`] parts and taking the next as soon as it has answered one, so a
+    /// worker on a slower or busier core simply takes fewer. The replies come back in the items' order. A helper
     /// that fails is not given more parts and the main worker redoes its part; the main
     /// worker's own failure is the answer.
     async fn spread(
@@ -393,7 +400,7 @@ impl Models {
         if helpers.is_empty() {
             return Ok(vec![worker::call(request(items)).await?]);
         }
-        let parts = parts(count, helpers.len() + 1);
+        let parts = parts(count, (helpers.len() + 1) * IN_FLIGHT);
         let part = |i: usize| items[parts[i].start * width..parts[i].end * width].to_vec();
         let next = std::cell::Cell::new(0);
         let take = || {
@@ -403,32 +410,44 @@ impl Models {
         };
         let replies: RefCell<Vec<Option<Reply>>> = RefCell::new(vec![None; parts.len()]);
         let failed = RefCell::new(Vec::new());
-        let main = async {
+        // `IN_FLIGHT` lanes per worker, each taking the next part when its last is answered;
+        // started in turn (main, helpers, main, helpers, ...) so the first parts, the largest,
+        // go round the workers.
+        let (request, part, take, replies_ref, failed_ref, helpers_ref) =
+            (&request, &part, &take, &replies, &failed, &helpers);
+        // `None`: the main worker; `Some(h)`: helper `h`.
+        let lane = move |helper: Option<usize>| async move {
             while let Some(i) = take() {
-                let reply = worker::call(request(part(i))).await?;
-                replies.borrow_mut()[i] = Some(reply);
-            }
-            Ok::<(), String>(())
-        };
-        let helping = helpers.iter().map(|helper| async {
-            while let Some(i) = take() {
-                match helper.call(request(part(i))).await {
-                    Ok(reply) => replies.borrow_mut()[i] = Some(reply),
-                    Err(why) => {
+                let answer = match helper.and_then(|h| helpers_ref.get(h)) {
+                    None => worker::call(request(part(i))).await,
+                    Some(helper) => helper.call(request(part(i))).await,
+                };
+                match (answer, helper) {
+                    (Ok(reply), _) => replies_ref.borrow_mut()[i] = Some(reply),
+                    // The main worker's failure is the answer.
+                    (Err(why), None) => return Err(why),
+                    (Err(why), Some(_)) => {
                         web_sys::console::warn_1(
                             &format!(
                                 "a helper model worker failed ({why}); the main one redoes its part"
                             )
                             .into(),
                         );
-                        failed.borrow_mut().push(i);
-                        return;
+                        failed_ref.borrow_mut().push(i);
+                        return Ok(());
                     }
                 }
             }
+            Ok(())
+        };
+        let lanes = (0..IN_FLIGHT).flat_map(|_| {
+            std::iter::once(None)
+                .chain((0..helpers.len()).map(Some))
+                .map(lane)
         });
-        let (main, _) = futures::future::join(main, futures::future::join_all(helping)).await;
-        main?;
+        for result in futures::future::join_all(lanes).await {
+            result?;
+        }
         for i in failed.take() {
             let reply = worker::call(request(part(i))).await?;
             replies.borrow_mut()[i] = Some(reply);
@@ -541,6 +560,10 @@ mod tests {
             parts(count, workers).iter().map(|r| r.len()).collect()
         };
         assert_eq!(sizes(400, 2), [200, 96, 48, 24, 16, 8, 8]);
+        assert_eq!(
+            sizes(400, 4),
+            [96, 72, 56, 40, 32, 24, 16, 16, 8, 8, 8, 8, 8, 8]
+        );
         assert_eq!(sizes(49, 3), [16, 8, 8, 8, 8, 1]);
         assert_eq!(sizes(5, 4), [5]);
         assert!(parts(0, 2).is_empty());
