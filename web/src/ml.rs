@@ -382,9 +382,9 @@ impl Models {
     /// to the main worker, or, on the CPU and from [`SPREAD_FROM`] items, cut into parts of
     /// whole worker slices ([`parts`]) that the model workers take one after another, each
     /// holding [`IN_FLIGHT`] parts and taking the next as soon as it has answered one, so a
-    /// worker on a slower or busier core simply takes fewer. The replies come back in the items' order. A helper
-    /// that fails is not given more parts and the main worker redoes its part; the main
-    /// worker's own failure is the answer.
+    /// worker on a slower or busier core simply takes fewer. The replies come back in the
+    /// items' order. A helper that fails is not given more parts and the main worker redoes
+    /// its parts; the main worker's own failure is the answer.
     async fn spread(
         &self,
         items: Vec<f32>,

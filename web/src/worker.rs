@@ -319,19 +319,20 @@ const RELAXED_SIMD_PROBE: [u8; 37] = [
 /// The worker's start-up script: where the browser validates [`RELAXED_SIMD_PROBE`], the build
 /// with fused multiply-adds, which a browser without relaxed SIMD would refuse whole, else (or
 /// when that build is not on the server, as in a debug build's tests) the plain one. Failures
-/// to fetch or start it are posted as a plain string message.
+/// to fetch or start it are posted as a plain string message. (Not `name`: a worker's global
+/// scope has one already.)
 fn start_script(base: &str) -> String {
     let [fma, plain] = WORKER_BUILDS.map(|name| format!("{base}{name}"));
     let probe = RELAXED_SIMD_PROBE.map(|b| b.to_string()).join(",");
     format!(
-        "var name = null;\n\
+        "var convlabBuild = null;\n\
          if (WebAssembly.validate(new Uint8Array([{probe}]))) {{ \
-           try {{ importScripts({fma_js:?}); name = {fma:?}; }} catch (e) {{}} }}\n\
-         if (name === null) {{ \
-           try {{ importScripts({plain_js:?}); name = {plain:?}; }} catch (e) {{ \
+           try {{ importScripts({fma_js:?}); convlabBuild = {fma:?}; }} catch (e) {{}} }}\n\
+         if (convlabBuild === null) {{ \
+           try {{ importScripts({plain_js:?}); convlabBuild = {plain:?}; }} catch (e) {{ \
              postMessage('could not load the model worker from {plain_js}: ' + e); throw e; }} }}\n\
-         wasm_bindgen({{ module_or_path: name + '_bg.wasm' }}).catch(function (e) {{ \
-           postMessage('could not start the model worker (' + name + '_bg.wasm): ' + e); }});\n",
+         wasm_bindgen({{ module_or_path: convlabBuild + '_bg.wasm' }}).catch(function (e) {{ \
+           postMessage('could not start the model worker (' + convlabBuild + '_bg.wasm): ' + e); }});\n",
         fma_js = format!("{fma}.js"),
         plain_js = format!("{plain}.js"),
     )
