@@ -244,6 +244,87 @@ impl Pair {
     }
 }
 
+/// Half of [`LANES`]: the channels [`Twin`] sums for each of its two samples.
+pub const HALF: usize = LANES / 2;
+
+/// [`HALF`] channels of two samples summed together, multiplied by the same weights: each
+/// weight is read once for both (four vectors each, eight in all, as [`Lanes`]).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[derive(Clone, Copy)]
+pub(crate) struct Twin([[f32; HALF]; 2]);
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+impl Twin {
+    /// Both samples' sums start from `values`.
+    pub(crate) fn load(values: &[f32; HALF]) -> Self {
+        Twin([*values; 2])
+    }
+
+    /// `a += v[0] · w`, `b += v[1] · w`.
+    pub(crate) fn mul_add(&mut self, v: [f32; 2], w: &[f32; HALF]) {
+        let [a, b] = &mut self.0;
+        for ((a, b), &w) in a.iter_mut().zip(b.iter_mut()).zip(w) {
+            *a += v[0] * w;
+            *b += v[1] * w;
+        }
+    }
+
+    pub(crate) fn relu(self) -> Self {
+        Twin(self.0.map(|sums| sums.map(|v| v.max(0.0))))
+    }
+
+    /// The two samples' sums.
+    pub(crate) fn to_arrays(self) -> [[f32; HALF]; 2] {
+        self.0
+    }
+}
+
+/// [`HALF`] channels of two samples as four SIMD128 vectors each.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[derive(Clone, Copy)]
+pub(crate) struct Twin([[core::arch::wasm32::v128; HALF / 4]; 2]);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl Twin {
+    /// Both samples' sums start from `values`.
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
+    pub(crate) fn load(values: &[f32; HALF]) -> Self {
+        let mut sums = [core::arch::wasm32::f32x4_splat(0.0); HALF / 4];
+        for (s, q) in sums.iter_mut().zip(values.as_chunks::<4>().0) {
+            *s = vector(q);
+        }
+        Twin([sums; 2])
+    }
+
+    /// `a += v[0] · w`, `b += v[1] · w`: four weight vectors read, eight multiply-adds.
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
+    pub(crate) fn mul_add(&mut self, v: [f32; 2], w: &[f32; HALF]) {
+        use core::arch::wasm32::f32x4_splat;
+        let (a, b) = (f32x4_splat(v[0]), f32x4_splat(v[1]));
+        let [sums_a, sums_b] = &mut self.0;
+        for ((s_a, s_b), q) in sums_a.iter_mut().zip(sums_b).zip(w.as_chunks::<4>().0) {
+            let w = vector(q);
+            *s_a = madd(a, w, *s_a);
+            *s_b = madd(b, w, *s_b);
+        }
+    }
+
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
+    pub(crate) fn relu(self) -> Self {
+        use core::arch::wasm32::{f32x4_max, f32x4_splat};
+        Twin(
+            self.0
+                .map(|sums| sums.map(|s| f32x4_max(s, f32x4_splat(0.0)))),
+        )
+    }
+
+    /// The two samples' sums.
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
+    pub(crate) fn to_arrays(self) -> [[f32; HALF]; 2] {
+        self.0.map(bytemuck::cast)
+    }
+}
+
 /// ln 2 in two parts (Cephes' `expf`): `n · LN2_HI` is exact for the `n` used here.
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = -2.121_944_4e-4;

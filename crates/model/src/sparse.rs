@@ -17,11 +17,18 @@
 //! output-stationary sums (each output pixel written once, by vector stores), and, for the last
 //! layer, weights read once for two pixels and sums reduced as a tree.
 //!
-//! Plain Rust over slices, no Burn types. Each sample is computed alone, so its answer does not
-//! depend on the batch it came in; the sums are Burn's in another order (within float rounding).
+//! Two samples whose zeros are mostly in the same places (neighbouring codes of the latent map:
+//! 6% of the inputs either of two neighbours reads are zero in the other) can go through a
+//! layer together ([`Transposed::forward_two`]): the lists hold the inputs where either is not
+//! zero, and each weight vector read serves both, [`HALF`] output channels of each in the
+//! eight registers. A zero of one sample then adds `0 · w`, which changes no sum.
+//!
+//! Plain Rust over slices, no Burn types. A sample's answer does not depend on the batch it
+//! came in, nor on whether it went through with another (to the last bit, but for the sign of
+//! a zero); the sums are Burn's in another order (within float rounding).
 
 pub use crate::simd::LANES;
-use crate::simd::{Lanes, Pair};
+use crate::simd::{HALF, Lanes, Pair, Twin};
 
 /// One axis of a transposed convolution (dilation 1): input index `i` and kernel offset `k`
 /// land on output index `stride · i + k − padding`, when that is below `output`.
@@ -52,6 +59,13 @@ impl Axis {
         sources
     }
 }
+
+/// How many of the inputs [`Transposed::forward_two`] goes over (those where either sample is
+/// not zero) may be zero in one of the two before it computes the samples one at a time
+/// instead: such an input costs a multiplication by zero for that sample, and sharing the
+/// weight loads saved only about 5% of the manifold's time in the browser (where 6% of the
+/// inputs are zero in one of two neighbours). Codes scattered over the prior have 60%.
+pub const TWIN_WASTE: f32 = 0.25;
 
 /// How a layer's weights are laid out for its loop.
 #[derive(Clone, Debug)]
@@ -149,6 +163,9 @@ pub struct Scratch {
     entries: Vec<(usize, f32)>,
     /// Where each position's entries start (one more than the positions).
     starts: Vec<usize>,
+    /// `(channel, the two samples' values)` where either is not zero, for
+    /// [`Transposed::forward_two`].
+    twin: Vec<(usize, [f32; 2])>,
 }
 
 impl Transposed {
@@ -277,6 +294,133 @@ impl Transposed {
         Some(())
     }
 
+    /// [`forward`](Self::forward) of two samples (`x[0]` into `out[0]`, `x[1]` into `out[1]`),
+    /// giving the same answers (to the last bit, but for the sign of a zero). When the two
+    /// have their zeros mostly in the same places, as neighbouring codes of the latent map
+    /// have, each weight is read once for both, over the inputs where either is not zero; when
+    /// their zeros differ too much (see [`TWIN_WASTE`]), or `alone` is set, each sample is
+    /// computed on its own. `Some(true)` when the weights were shared; `None` when a length
+    /// is not the layer's.
+    pub fn forward_two(
+        &self,
+        x: [&[f32]; 2],
+        out: [&mut [f32]; 2],
+        relu: bool,
+        alone: bool,
+        scratch: &mut Scratch,
+    ) -> Option<bool> {
+        if x.iter().any(|x| x.len() != self.input_len())
+            || out.iter().any(|out| out.len() != self.output_len())
+        {
+            return None;
+        }
+        let [out_a, out_b] = out;
+        if !alone
+            && let Weights::ByTap(layout) = &self.weights
+            && self.by_tap_two(layout, x, [&mut *out_a, &mut *out_b], relu, scratch)
+        {
+            return Some(true);
+        }
+        self.forward(x[0], out_a, relu, scratch)?;
+        self.forward(x[1], out_b, relu, scratch)?;
+        Some(false)
+    }
+
+    /// [`by_tap`](Self::by_tap) for two samples at once, over the inputs where either is not
+    /// zero, [`HALF`] output channels of each in registers. `false` (nothing written) when
+    /// that would multiply too many zeros: when the positions where just one of the two is
+    /// not zero are more than [`TWIN_WASTE`] of those where one is.
+    #[cfg_attr(
+        all(target_arch = "wasm32", feature = "relaxed-simd"),
+        target_feature(enable = "relaxed-simd")
+    )]
+    fn by_tap_two(
+        &self,
+        layout: &ByTap,
+        x: [&[f32]; 2],
+        out: [&mut [f32]; 2],
+        relu: bool,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let ByTap {
+            by_tap,
+            width,
+            plan: Plan { pixels, pairs },
+        } = layout;
+        let Scratch { twin, starts, .. } = scratch;
+        // As in `by_tap`: every value pair written, the end moved past it unless both are zero.
+        if twin.len() < x[0].len() {
+            twin.resize(x[0].len(), (0, [0.0; 2]));
+        }
+        starts.clear();
+        starts.push(0);
+        let (mut end, mut alone) = (0, 0);
+        for (a, b) in x[0]
+            .chunks_exact(self.c_in)
+            .zip(x[1].chunks_exact(self.c_in))
+        {
+            for (c, (&a, &b)) in a.iter().zip(b).enumerate() {
+                if let Some(slot) = twin.get_mut(end) {
+                    *slot = (c, [a, b]);
+                }
+                end += usize::from(a != 0.0 || b != 0.0);
+                alone += usize::from((a != 0.0) != (b != 0.0));
+            }
+            starts.push(end);
+        }
+        if alone as f32 > TWIN_WASTE * end as f32 {
+            return false;
+        }
+        let nonzero = |position: usize| {
+            starts
+                .get(position..position + 2)
+                .and_then(|range| twin.get(range[0]..range[1]))
+                .unwrap_or_default()
+        };
+        let blocks = width / LANES;
+        let [out_a, out_b] = out;
+        for (&(o, from), &(_, to)) in pixels.iter().zip(pixels.iter().skip(1)) {
+            let pixel_a = &mut out_a[o * self.c_out..][..self.c_out];
+            let pixel_b = &mut out_b[o * self.c_out..][..self.c_out];
+            let pairs = pairs.get(from..to).unwrap_or_default();
+            for (half, bias) in self.bias.as_chunks::<HALF>().0.iter().enumerate() {
+                let start = half * HALF;
+                if start >= self.c_out {
+                    break;
+                }
+                let (block, side) = (half / 2, half % 2);
+                let mut sum = Twin::load(bias);
+                for &(position, tap) in pairs {
+                    let at = (tap * blocks + block) * self.c_in * LANES;
+                    let rows = by_tap.get(at..at + self.c_in * LANES).unwrap_or_default();
+                    // Row `c` of the block is halves `2c` and `2c + 1`.
+                    let halves = rows.as_chunks::<HALF>().0;
+                    for &(c, v) in nonzero(position) {
+                        if let Some(w) = halves.get(2 * c + side) {
+                            sum.mul_add(v, w);
+                        }
+                    }
+                }
+                if relu {
+                    sum = sum.relu();
+                }
+                for (pixel, sums) in [&mut *pixel_a, &mut *pixel_b]
+                    .into_iter()
+                    .zip(sum.to_arrays())
+                {
+                    match pixel.get_mut(start..).and_then(<[f32]>::first_chunk_mut) {
+                        Some(whole) => *whole = sums,
+                        None => {
+                            let n = self.c_out - start;
+                            pixel[start..].copy_from_slice(&sums[..n]);
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+
     /// [`forward`](Self::forward) skipping zero inputs, output channels in registers.
     #[cfg_attr(
         all(target_arch = "wasm32", feature = "relaxed-simd"),
@@ -295,7 +439,9 @@ impl Transposed {
             width,
             plan: Plan { pixels, pairs },
         } = layout;
-        let Scratch { entries, starts } = scratch;
+        let Scratch {
+            entries, starts, ..
+        } = scratch;
         // Without a branch per value (half of them zero, in no order a predictor could learn):
         // every value is written, and the end moves past it only when it is not zero. (Only
         // the entries before each position's end are read, so what an earlier call left in
@@ -546,6 +692,60 @@ mod tests {
                         .fold(0f32, f32::max);
                     assert!(worst < 1e-4, "case {i}, relu {relu}: off by {worst}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn two_samples_give_what_each_gives_alone() {
+        let cases = [
+            ([64, 64], axis(7, 3, 2, 1, 1), axis(7, 3, 2, 1, 1)), // deconv1
+            ([64, 32], axis(14, 3, 2, 1, 1), axis(14, 3, 2, 1, 1)), // deconv2
+            ([5, 40], axis(4, 3, 1, 1, 0), axis(3, 2, 2, 0, 1)),  // a ragged half of 16
+            ([32, 1], axis(28, 3, 1, 1, 0), axis(28, 3, 1, 1, 0)), // by output: never shared
+        ];
+        let mut scratch = Scratch::default();
+        for (i, &(c, rows, cols)) in cases.iter().enumerate() {
+            let taps = rows.kernel * cols.kernel;
+            let weight = values(c[0] * c[1] * taps, 300 + i as u64, 0.0);
+            let bias = values(c[1], 400 + i as u64, 0.0);
+            let layer = Transposed::new(&weight, Some(&bias), c, rows, cols).unwrap();
+            let a = values(layer.input_len(), 500 + i as u64, 0.6);
+            // A neighbour: other values, zero where `a` is but at a few places.
+            let near: Vec<f32> = a
+                .iter()
+                .zip(values(a.len(), 600 + i as u64, 0.05))
+                .map(|(&a, n)| {
+                    if a == 0.0 && n.abs() < 0.9 {
+                        0.0
+                    } else {
+                        a + 0.1 * n
+                    }
+                })
+                .collect();
+            let far = values(layer.input_len(), 700 + i as u64, 0.6);
+            let by_tap = c[1] >= LANES;
+            for (b, alone, shared) in [
+                (&near, false, by_tap),
+                (&near, true, false),
+                (&far, false, false),
+            ] {
+                let mut want = [a.as_slice(), b.as_slice()].map(|x| {
+                    let mut out = vec![f32::NAN; layer.output_len()];
+                    layer.forward(x, &mut out, true, &mut scratch).unwrap();
+                    out
+                });
+                let mut got = [0, 1].map(|_| vec![f32::NAN; layer.output_len()]);
+                let [got_a, got_b] = &mut got;
+                let answer = layer.forward_two([&a, b], [got_a, got_b], true, alone, &mut scratch);
+                assert_eq!(answer, Some(shared), "case {i}, alone {alone}");
+                // The same floats (`==`: a zero may come out with the other sign).
+                assert_eq!(got, want, "case {i}, alone {alone}, shared {shared}");
+                let [want_a, _] = &mut want;
+                assert_eq!(
+                    layer.forward_two([&a, b], [want_a, &mut [0.0; 3]], true, alone, &mut scratch),
+                    None
+                );
             }
         }
     }

@@ -12,7 +12,9 @@
 //! - a VAE or autoencoder reconstructs synthetic digits with a BCE well below that of untrained
 //!   weights;
 //! - its decoder prepared for the CPU ([`convlab_model::CpuDecoder`], what the browser decodes
-//!   with on the CPU backend) decodes what Burn's module decodes, within 1e-4.
+//!   with on the CPU backend) decodes what Burn's module decodes, within 1e-4, over codes
+//!   spread across the prior and over the latent map's manifold; and each code decoded alone
+//!   gives the image it gave decoded with its neighbours.
 //!
 //! Without any `weights/*.json` there is nothing to check, and the test says so and passes.
 #![allow(clippy::unwrap_used)]
@@ -22,10 +24,11 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
 use convlab_model::Batches;
+use convlab_model::latent::manifold_grid;
 use convlab_model::weights::{self, LoadedWeights};
 use convlab_model::{
-    ConvDecoder, CpuDecoder, EXAMPLE_SEED, IMAGE_SIZE, MnistDataset, Noise, bce_with_logits,
-    example_digit, synthetic_dataset,
+    ConvDecoder, CpuDecoder, EXAMPLE_SEED, IMAGE_PIXELS, IMAGE_SIZE, MnistDataset, Noise,
+    bce_with_logits, example_digit, synthetic_dataset,
 };
 
 /// The share of synthetic digits LeNet-5 must label right.
@@ -119,24 +122,40 @@ fn reconstruction_bce(
 /// Loads one `NAME.json` with its `NAME.bpk` and runs the checks; a sentence on failure.
 /// The largest difference between [`CpuDecoder`]'s images and Burn's decoder's, over codes
 /// spread across the prior (a 7×7 grid over ±3 in the first two dimensions, more seeded values
-/// in the others).
+/// in the others) and the latent map's 20×20 manifold (in the first two dimensions, the
+/// others zero), whose neighbouring codes the CPU decoder decodes two at a time. Decoded one
+/// at a time, each code must give the same image.
 fn cpu_decoder_difference(decoder: &ConvDecoder, device: &Device) -> Result<f32, String> {
     let prepared = CpuDecoder::new(decoder)
         .ok_or("the decoder could not be prepared for the CPU (is its activation the ReLU?)")?;
     let dim = decoder.latent_dim();
-    let codes: Vec<f32> = (0..49usize)
-        .flat_map(|i| {
-            (0..dim).map(move |d| match d {
-                0 => (i % 7) as f32 - 3.0,
-                1 => (i / 7) as f32 - 3.0,
-                _ => ((i * 31 + d * 17) % 13) as f32 / 4.0 - 1.5,
-            })
+    let spread = (0..49usize).flat_map(|i| {
+        (0..dim).map(move |d| match d {
+            0 => (i % 7) as f32 - 3.0,
+            1 => (i / 7) as f32 - 3.0,
+            _ => ((i * 31 + d * 17) % 13) as f32 / 4.0 - 1.5,
         })
-        .collect();
+    });
+    let manifold = manifold_grid(20, 0.05).into_iter().flat_map(|[x, y]| {
+        (0..dim).map(move |d| match d {
+            0 => x,
+            1 => y,
+            _ => 0.0,
+        })
+    });
+    let codes: Vec<f32> = spread.chain(manifold).collect();
+    let n = codes.len() / dim;
     let ours = prepared
         .decode(&codes)
         .ok_or("the CPU decoder refused whole codes")?;
-    let z = Tensor::<2>::from_data(burn::tensor::TensorData::new(codes, [49, dim]), device);
+    for (i, (z, image)) in codes.chunks(dim).zip(ours.chunks(IMAGE_PIXELS)).enumerate() {
+        if prepared.decode(z).as_deref() != Some(image) {
+            return Err(format!(
+                "the CPU decoder's image of code {i} differs when it is decoded alone"
+            ));
+        }
+    }
+    let z = Tensor::<2>::from_data(burn::tensor::TensorData::new(codes, [n, dim]), device);
     let burns = decoder
         .decode(z)
         .into_data()

@@ -5,12 +5,14 @@
 //! `BENCH <case> <target> median_ms=… min_ms=… runs=…`.
 //!
 //! The calls are the ones the pages make on the CPU backend: decode one latent (the
-//! interpolation slider), ten (the strip), the 20×20 manifold in slices of 8 (as the latent map
-//! decodes it), all with the [`CpuDecoder`] the model worker decodes with on the CPU; encode
-//! one drawing, classify one drawing (Burn's `flex`). One more case decodes the manifold with
-//! Burn's own decoder module on `flex`, for comparison.
+//! interpolation slider), ten (the strip), the latent map's 20×20 manifold (its codes, at the
+//! prior's quantiles) in slices of 8 (as the worker decodes it), all with the [`CpuDecoder`]
+//! the model worker decodes with on the CPU; encode one drawing, classify one drawing (Burn's
+//! `flex`). One more case decodes the manifold with Burn's own decoder module on `flex`, for
+//! comparison.
 
 use burn::tensor::{Device, Tensor, TensorData};
+use convlab_model::latent::manifold_grid;
 use convlab_model::{CpuDecoder, LeNet5, Vae, example_digit, load_lenet, load_vae};
 
 /// The models the cases use.
@@ -34,13 +36,16 @@ impl Models {
         }
     }
 
-    fn codes(&self, n: usize) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(code_values(n), [n, 2]), &self.device)
-    }
-
     /// The CPU decoder's images of `n` codes.
     fn decode(&self, n: usize) -> Vec<f32> {
         self.decoder.decode(&code_values(n)).expect("whole codes")
+    }
+
+    /// The last value of the manifold's images, decoded `decode` slices of 8 codes at a time.
+    fn manifold(&self, decode: impl Fn(&[f32]) -> f32) -> f32 {
+        let codes = manifold_grid(20, 0.05).concat();
+        // Every slice decoded (`last` could skip to the end), one value kept.
+        codes.chunks(8 * 2).fold(0.0, |_, slice| decode(slice))
     }
 }
 
@@ -86,23 +91,16 @@ pub const CASES: &[Case] = &[
     Case {
         name: "manifold_20x20_slices_of_8",
         runs: 5,
-        work: |m| {
-            let mut last = 0.0;
-            for _ in 0..50 {
-                last = m.decode(8)[0];
-            }
-            last
-        },
+        work: |m| m.manifold(|codes| m.decoder.decode(codes).expect("whole codes")[0]),
     },
     Case {
         name: "manifold_20x20_burn_flex",
         runs: 5,
         work: |m| {
-            let mut last = 0.0;
-            for _ in 0..50 {
-                last = first(m.vae.decode(m.codes(8)));
-            }
-            last
+            m.manifold(|codes| {
+                let z = TensorData::new(codes.to_vec(), [codes.len() / 2, 2]);
+                first(m.vae.decode(Tensor::from_data(z, &m.device)))
+            })
         },
     },
     Case {
