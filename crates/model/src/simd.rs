@@ -1,5 +1,6 @@
 //! Small SIMD helpers for the CPU decoder ([`crate::sparse`], [`crate::CpuDecoder`]): [`Lanes`],
-//! 32 floats summed together, and a sigmoid over a slice. In the browser (wasm32 with
+//! 32 floats summed together; [`Pair`], two dot products sharing their weights; [`Twin`], 16
+//! floats of two samples summed with the same weights; and a sigmoid over a slice. In the browser (wasm32 with
 //! `simd128`) they are SIMD128 intrinsics (safe functions; vectors read and written through
 //! bytemuck, one `v128.load` or `v128.store` each: built from four floats, LLVM loads them one
 //! lane at a time); elsewhere plain loops over arrays, which LLVM vectorises.
@@ -244,7 +245,7 @@ impl Pair {
     }
 }
 
-/// Half of [`LANES`]: the channels [`Twin`] sums for each of its two samples.
+/// Half of [`LANES`]: the channels summed for each of two samples that share their weights.
 pub const HALF: usize = LANES / 2;
 
 /// [`HALF`] channels of two samples summed together, multiplied by the same weights: each

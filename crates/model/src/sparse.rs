@@ -21,14 +21,15 @@
 //! 6% of the inputs either of two neighbours reads are zero in the other) can go through a
 //! layer together ([`Transposed::forward_two`]): the lists hold the inputs where either is not
 //! zero, and each weight vector read serves both, [`HALF`] output channels of each in the
-//! eight registers. A zero of one sample then adds `0 · w`, which changes no sum.
+//! eight registers. A zero of one sample then adds `0 · w`, which changes no sum (the weights
+//! are finite).
 //!
 //! Plain Rust over slices, no Burn types. A sample's answer does not depend on the batch it
 //! came in, nor on whether it went through with another (to the last bit, but for the sign of
 //! a zero); the sums are Burn's in another order (within float rounding).
 
-pub use crate::simd::LANES;
-use crate::simd::{HALF, Lanes, Pair, Twin};
+pub use crate::simd::{HALF, LANES};
+use crate::simd::{Lanes, Pair, Twin};
 
 /// One axis of a transposed convolution (dilation 1): input index `i` and kernel offset `k`
 /// land on output index `stride · i + k − padding`, when that is below `output`.
@@ -328,8 +329,8 @@ impl Transposed {
 
     /// [`by_tap`](Self::by_tap) for two samples at once, over the inputs where either is not
     /// zero, [`HALF`] output channels of each in registers. `false` (nothing written) when
-    /// that would multiply too many zeros: when the positions where just one of the two is
-    /// not zero are more than [`TWIN_WASTE`] of those where one is.
+    /// that would multiply too many zeros: when the inputs where just one of the two is not
+    /// zero are more than [`TWIN_WASTE`] of those where either is.
     #[cfg_attr(
         all(target_arch = "wasm32", feature = "relaxed-simd"),
         target_feature(enable = "relaxed-simd")

@@ -41,7 +41,8 @@ impl Models {
         self.decoder.decode(&code_values(n)).expect("whole codes")
     }
 
-    /// The last value of the manifold's images, decoded `decode` slices of 8 codes at a time.
+    /// The latent map's 400 codes given to `decode` in slices of 8 (as the worker decodes
+    /// them); what the last call returned.
     fn manifold(&self, decode: impl Fn(&[f32]) -> f32) -> f32 {
         let codes = manifold_grid(20, 0.05).concat();
         // Every slice decoded (`last` could skip to the end), one value kept.
