@@ -136,20 +136,24 @@ impl CpuDecoder {
                 !shared,
                 &mut scratch,
             )?;
-            self.deconv3.forward(&h3, image, false, &mut scratch)?;
-            self.deconv3.forward(&h3_b, image_b, false, &mut scratch)?;
-            crate::simd::sigmoid(image);
-            crate::simd::sigmoid(image_b);
+            self.image(&h3, image, &mut scratch)?;
+            self.image(&h3_b, image_b, &mut scratch)?;
         }
         let rest = pairs.remainder();
         if let Some(image) = images.next() {
             self.fc.forward(rest, &mut h1, true, &mut scratch)?;
             self.deconv1.forward(&h1, &mut h2, true, &mut scratch)?;
             self.deconv2.forward(&h2, &mut h3, true, &mut scratch)?;
-            self.deconv3.forward(&h3, image, false, &mut scratch)?;
-            crate::simd::sigmoid(image);
+            self.image(&h3, image, &mut scratch)?;
         }
         Some(out)
+    }
+
+    /// The last layer and the sigmoid: one code's `deconv2` output to its image.
+    fn image(&self, h3: &[f32], image: &mut [f32], scratch: &mut Scratch) -> Option<()> {
+        self.deconv3.forward(h3, image, false, scratch)?;
+        crate::simd::sigmoid(image);
+        Some(())
     }
 }
 

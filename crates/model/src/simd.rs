@@ -1,9 +1,10 @@
 //! Small SIMD helpers for the CPU decoder ([`crate::sparse`], [`crate::CpuDecoder`]): [`Lanes`],
 //! 32 floats summed together; [`Pair`], two dot products sharing their weights; [`Twin`], 16
-//! floats of two samples summed with the same weights; and a sigmoid over a slice. In the browser (wasm32 with
-//! `simd128`) they are SIMD128 intrinsics (safe functions; vectors read and written through
-//! bytemuck, one `v128.load` or `v128.store` each: built from four floats, LLVM loads them one
-//! lane at a time); elsewhere plain loops over arrays, which LLVM vectorises.
+//! floats of two samples summed with the same weights; and a sigmoid over a slice. In the
+//! browser (wasm32 with `simd128`) they are SIMD128 intrinsics (safe functions; vectors read
+//! and written through bytemuck, one `v128.load` or `v128.store` each: built from four floats,
+//! LLVM loads them one lane at a time); elsewhere plain loops over arrays, which LLVM
+//! vectorises.
 //!
 //! With the feature `relaxed-simd` (the model worker's second build, `convlab-worker-fma`),
 //! every multiply-add is relaxed SIMD's `f32x4.relaxed_madd`, one fused multiply-add where the
