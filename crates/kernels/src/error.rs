@@ -50,6 +50,8 @@ pub enum KernelError {
         expected: usize,
         found: usize,
     },
+    /// A count (of weights, multiply-adds, ...) too large to be represented.
+    Overflow { what: &'static str },
 }
 
 impl fmt::Display for KernelError {
@@ -117,6 +119,7 @@ impl fmt::Display for KernelError {
             } => {
                 write!(f, "{what}: expected {expected}, found {found}")
             }
+            Self::Overflow { what } => write!(f, "the {what} is too large to count"),
         }
     }
 }

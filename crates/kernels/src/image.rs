@@ -133,6 +133,33 @@ pub fn grid_to_rgba(grid: &Grid, tone: Tone) -> Vec<u8> {
     out
 }
 
+/// RGBA bytes for signed values on a diverging scale: zero white, `+scale` red, `−scale`
+/// blue, clamped beyond; a value that is not finite is black. Feature maps drawn with one
+/// `scale` can be compared with each other.
+pub fn diverging_to_rgba(grid: &Grid, scale: f32) -> Vec<u8> {
+    let scale = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        f32::MIN_POSITIVE
+    };
+    let mut out = Vec::with_capacity(grid.data().len() * 4);
+    for &v in grid.data() {
+        let rgb = if !v.is_finite() {
+            [0, 0, 0]
+        } else {
+            let t = (v / scale).clamp(-1.0, 1.0);
+            let fade = ((1.0 - t.abs()) * 255.0).round() as u8;
+            if t >= 0.0 {
+                [255, fade, fade]
+            } else {
+                [fade, fade, 255]
+            }
+        };
+        out.extend_from_slice(&[rgb[0], rgb[1], rgb[2], 255]);
+    }
+    out
+}
+
 /// Θ as a colour wheel: hue from the angle, brightness from the edge strength (so flat areas,
 /// whose angle means nothing, stay dark).
 pub fn angle_to_rgba(angle: &Grid, magnitude: &Grid) -> Vec<u8> {
@@ -169,6 +196,22 @@ pub fn hsv_to_rgb(hue: f32, saturation: f32, value: f32) -> [u8; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diverging_colours_are_white_at_zero_red_up_and_blue_down() {
+        let grid = Grid::from_rows(&[[0.0, 2.0, -2.0, 1.0, -8.0, f32::NAN]]).unwrap();
+        let px = diverging_to_rgba(&grid, 2.0);
+        let colour = |i: usize| [px[4 * i], px[4 * i + 1], px[4 * i + 2]];
+        assert_eq!(colour(0), [255, 255, 255]);
+        assert_eq!(colour(1), [255, 0, 0]);
+        assert_eq!(colour(2), [0, 0, 255]);
+        assert_eq!(colour(3), [255, 128, 128]);
+        assert_eq!(colour(4), [0, 0, 255]);
+        assert_eq!(colour(5), [0, 0, 0]);
+        assert!(px.chunks(4).all(|p| p[3] == 255));
+        // A scale of zero does not divide by zero.
+        assert_eq!(diverging_to_rgba(&grid, 0.0).len(), 24);
+    }
 
     #[test]
     fn luma_of_white_and_black() {

@@ -3,7 +3,8 @@
 //! This crate is what the lecture's slides compute: 1D and 2D convolution (and the
 //! cross-correlation that deep-learning libraries call "convolution"), stride, zero padding,
 //! dilation, several channels and filters, transposed convolution, max and mean pooling, the
-//! Sobel operators with G = √(Gx² + Gy²) and Θ = atan2(Gy, Gx), and the output-size formulas.
+//! Sobel operators with G = √(Gx² + Gy²) and Θ = atan2(Gy, Gx), the output-size formulas, one
+//! CNN neuron (`neuron`), and a network's shapes, parameters and multiply-adds (`architecture`).
 //!
 //! It is *not* a tensor library and knows nothing of Burn, the DOM or the GPU: the web app
 //! draws what these functions return, and the `tests` crate checks them against Burn's own
@@ -16,6 +17,7 @@
 //!   `weights[in][out]` for transposed convolution (PyTorch's `[in, out, kh, kw]`).
 //! - Errors are values ([`KernelError`]), never panics: every shape comes from a user.
 
+pub mod architecture;
 pub mod arithmetic;
 pub mod conv1d;
 pub mod conv2d;
@@ -24,6 +26,7 @@ pub mod error;
 pub mod filters;
 pub mod grid;
 pub mod image;
+pub mod neuron;
 pub mod pool;
 pub mod rng;
 pub mod samples;
