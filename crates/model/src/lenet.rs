@@ -20,6 +20,12 @@ use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::{Device, Tensor, activation};
 
 use crate::activation::Activation;
+use crate::architecture::{Architecture, Layer, conv_layer, linear_layer, pool_layer};
+
+/// The names of the layers [`LeNet5::feature_maps`] returns, in order.
+pub const FEATURE_MAP_LAYERS: [&str; 8] = [
+    "conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3", "softmax",
+];
 
 /// Configuration of a [`LeNet5`]; `LeNet5Config::new()` is the 10-digit classifier.
 #[derive(Config, Debug)]
@@ -86,6 +92,61 @@ impl LeNet5 {
         self.fc3.forward(x) // [batch, num_classes]
     }
 
+    /// What every layer makes of the images, in the order of [`FEATURE_MAP_LAYERS`]: conv1 and
+    /// conv2 after their activation, the two poolings, the dense layers (fc1 and fc2 after their
+    /// activation, fc3 the logits) and the class probabilities. Dense outputs are shaped as
+    /// maps of one pixel.
+    ///
+    /// # Shapes
+    /// - `images`: `[batch, 1, 28, 28]`
+    /// - output: `[batch, 6, 28, 28]`, `[batch, 6, 14, 14]`, `[batch, 16, 10, 10]`,
+    ///   `[batch, 16, 5, 5]`, `[batch, 120, 1, 1]`, `[batch, 84, 1, 1]`, `[batch, 10, 1, 1]` twice
+    pub fn feature_maps(&self, images: Tensor<4>) -> Vec<Tensor<4>> {
+        let conv1 = self.activation.forward(self.conv1.forward(images));
+        let pool1 = self.pool.forward(conv1.clone());
+        let conv2 = self.activation.forward(self.conv2.forward(pool1.clone()));
+        let pool2 = self.pool.forward(conv2.clone());
+        let flat: Tensor<2> = pool2.clone().flatten(1, 3);
+        let fc1 = self.activation.forward(self.fc1.forward(flat));
+        let fc2 = self.activation.forward(self.fc2.forward(fc1.clone()));
+        let fc3 = self.fc3.forward(fc2.clone());
+        let probs = activation::softmax(fc3.clone(), 1);
+        let map = |t: Tensor<2>| -> Tensor<4> { t.unsqueeze_dims(&[2, 3]) };
+        vec![
+            conv1,
+            pool1,
+            conv2,
+            pool2,
+            map(fc1),
+            map(fc2),
+            map(fc3),
+            map(probs),
+        ]
+    }
+
+    /// The layers in order, read from the modules (their weights' shapes, strides, paddings).
+    pub fn architecture(&self) -> Architecture {
+        let (act, pool) = (Layer::Activation, pool_layer(&self.pool));
+        Architecture {
+            name: "LeNet-5",
+            input: [1, 28, 28],
+            layers: vec![
+                ("conv1", conv_layer(&self.conv1)),
+                (self.activation.name(), act),
+                ("pool1", pool),
+                ("conv2", conv_layer(&self.conv2)),
+                (self.activation.name(), act),
+                ("pool2", pool),
+                ("flatten", Layer::Flatten),
+                ("fc1", linear_layer(&self.fc1)),
+                (self.activation.name(), act),
+                ("fc2", linear_layer(&self.fc2)),
+                (self.activation.name(), act),
+                ("fc3", linear_layer(&self.fc3)),
+            ],
+        }
+    }
+
     /// Class probabilities, the softmax of [`forward`](Self::forward): inference.
     ///
     /// # Shapes
@@ -111,6 +172,59 @@ mod tests {
         assert_eq!(net.fc1.num_params(), 48_120);
         assert_eq!(net.fc2.num_params(), 10_164);
         assert_eq!(net.fc3.num_params(), 850);
+    }
+
+    #[test]
+    fn the_architecture_is_read_from_the_module() {
+        let net = LeNet5Config::new().init(&Device::flex());
+        let card = net.architecture();
+        assert_eq!(card.params().unwrap(), net.num_params() as u64);
+        assert_eq!(card.params().unwrap(), 61_706);
+        let layers: Vec<Layer> = card.layers.iter().map(|(_, l)| *l).collect();
+        let rows = crate::architecture::table(card.input, &layers).unwrap();
+        let outputs: Vec<[usize; 3]> = rows.iter().map(|r| r.output).collect();
+        assert_eq!(outputs[0], [6, 28, 28]);
+        assert_eq!(outputs[5], [16, 5, 5]);
+        assert_eq!(outputs.last(), Some(&[10, 1, 1]));
+        assert_eq!(
+            layers[0],
+            Layer::Conv2d {
+                in_channels: 1,
+                filters: 6,
+                kernel: [5, 5],
+                stride: [1, 1],
+                padding: [2, 2],
+                bias: true
+            }
+        );
+    }
+
+    #[test]
+    fn feature_maps_have_every_layers_shape_and_end_in_predict() {
+        let device = Device::flex();
+        let net = LeNet5Config::new().init(&device);
+        let images = Tensor::<4>::random([2, 1, 28, 28], Distribution::Default, &device);
+        let maps = net.feature_maps(images.clone());
+        let shapes: Vec<[usize; 4]> = maps.iter().map(|m| m.dims()).collect();
+        assert_eq!(
+            shapes,
+            [
+                [2, 6, 28, 28],
+                [2, 6, 14, 14],
+                [2, 16, 10, 10],
+                [2, 16, 5, 5],
+                [2, 120, 1, 1],
+                [2, 84, 1, 1],
+                [2, 10, 1, 1],
+                [2, 10, 1, 1]
+            ]
+        );
+        assert_eq!(maps.len(), FEATURE_MAP_LAYERS.len());
+        let probs: Vec<f32> = maps[7].clone().into_data().try_to_vec().unwrap();
+        let predicted: Vec<f32> = net.predict(images).into_data().try_to_vec().unwrap();
+        for (a, b) in probs.iter().zip(&predicted) {
+            assert!((a - b).abs() < 1e-6);
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //!   (134,197 parameters at latent size 2), the same network as `bench/torch_vae.py`.
 //! - [`Autoencoder`]: the same encoder and decoder without sampling and KL, for the
 //!   AE-versus-VAE comparison.
-//! - [`LeNet5`]: LeCun's digit classifier (61,706 parameters).
+//! - [`LeNet5`]: LeCun's digit classifier (61,706 parameters), and every layer's feature maps.
+//! - [`AlexNet`]: the 2012 ImageNet classifier (62,378,344 parameters), for its architecture
+//!   card only; [`architecture`] reads any of the models' layers from the modules.
 //! - [`loss`]: BCE-with-logits summed over pixels and the KL term, both reported.
 //! - [`batch`]: MNIST images and labels as tensor batches.
 //! - [`weights`]: shipped weights (`NAME.bpk` + `NAME.json`) loaded from bytes, as the web app
@@ -25,6 +27,8 @@
 //! - Errors are values that name the file and the problem; user data never panics.
 
 pub mod activation;
+pub mod alexnet;
+pub mod architecture;
 pub mod autoencoder;
 pub mod batch;
 pub mod conv;
@@ -47,12 +51,14 @@ pub use convlab_digits::{
 pub use convlab_digits::{anomaly, augment, idx, latent, mnist, preprocess, synthetic};
 
 pub use activation::Activation;
+pub use alexnet::{AlexNet, AlexNetConfig};
+pub use architecture::Architecture;
 pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderOutput};
 pub use batch::{Batches, MnistBatch};
 pub use cpu_decoder::CpuDecoder;
 pub use decoder::{ConvDecoder, ConvDecoderConfig};
 pub use encoder::{ConvEncoder, ConvEncoderConfig};
-pub use lenet::{LeNet5, LeNet5Config};
+pub use lenet::{FEATURE_MAP_LAYERS, LeNet5, LeNet5Config};
 pub use loss::{VaeLoss, bce_with_logits, kl_divergence, vae_loss};
 pub use vae::{LatentGaussian, Noise, Vae, VaeConfig, VaeOutput};
 pub use weights::{
