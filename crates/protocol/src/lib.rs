@@ -18,6 +18,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod networks;
+pub use networks::{FeatureMap, KernelBank, NamedLayer, Network, Networks};
+
 /// Values in one 28×28 image.
 pub const IMAGE_PIXELS: usize = 784;
 
@@ -129,6 +132,14 @@ pub enum Request {
     /// The synthetic reference digits ([`REFERENCE_PER_CLASS`] of each class) encoded by a VAE:
     /// [`Reply::References`].
     References { backend: Backend, model: VaeChoice },
+    /// What every layer of LeNet-5 makes of one image (784 values): [`Reply::FeatureMaps`].
+    FeatureMaps {
+        backend: Backend,
+        #[serde(with = "floats")]
+        image: Vec<f32>,
+    },
+    /// LeNet-5's and AlexNet's layers and LeNet-5's convolution kernels: [`Reply::Networks`].
+    Networks { backend: Backend },
     /// Stop the request with this number, if it is still running; it is answered with
     /// [`Reply::Cancelled`]. Not answered itself.
     Cancel { id: u32 },
@@ -187,6 +198,10 @@ pub enum Reply {
         #[serde(with = "floats")]
         log_var: Vec<f32>,
     },
+    /// LeNet-5's layers' outputs, in the network's order.
+    FeatureMaps(Vec<FeatureMap>),
+    /// The networks' layers and kernels.
+    Networks(Box<Networks>),
     /// The request was cancelled before it finished.
     Cancelled,
     /// Done; nothing to return.
@@ -230,7 +245,7 @@ pub struct Autoencoded {
 /// where a plain `Vec<f32>` is written and read value by value through serde (the manifold's
 /// 313,600 floats: ≈ 2 ms each way natively). The bytes are the floats' own, in the machine's
 /// order: both ends of a message run in the same browser.
-mod floats {
+pub(crate) mod floats {
     use serde::de::{Error, Visitor};
     use serde::{Deserializer, Serializer};
 

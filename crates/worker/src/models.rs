@@ -8,10 +8,13 @@ use std::rc::Rc;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use convlab_model::{
-    Autoencoder, CpuDecoder, IMAGE_PIXELS, LeNet5, Vae, VaeConfig, load_autoencoder, load_lenet,
-    load_vae, synthetic_digit,
+    AlexNetConfig, Architecture, Autoencoder, CpuDecoder, FEATURE_MAP_LAYERS, IMAGE_PIXELS, LeNet5,
+    Vae, VaeConfig, load_autoencoder, load_lenet, load_vae, synthetic_digit,
 };
-use convlab_protocol::{Autoencoded, Backend, Loaded, REFERENCE_PER_CLASS, VaeChoice};
+use convlab_protocol::{
+    Autoencoded, Backend, FeatureMap, KernelBank, Loaded, NamedLayer, Network, Networks,
+    REFERENCE_PER_CLASS, VaeChoice,
+};
 
 use crate::{gpu, js};
 
@@ -293,6 +296,59 @@ impl Models {
         }))
     }
 
+    /// What every layer of LeNet-5 makes of one image, read back from the device at once.
+    pub async fn feature_maps(&self, image: &[f32]) -> Result<Vec<FeatureMap>, Failure> {
+        if image.len() != IMAGE_PIXELS {
+            return Err(Failure::Error(format!(
+                "an image has {} values instead of {IMAGE_PIXELS}",
+                image.len()
+            )));
+        }
+        let maps = self.lenet.feature_maps(self.images(image)?);
+        let shapes: Vec<[usize; 4]> = maps.iter().map(|m| m.dims()).collect();
+        // One tensor, so one readback, for all the layers.
+        let flat: Vec<Tensor<1>> = maps.into_iter().map(|m| m.flatten(0, 3)).collect();
+        let mut values = read(Tensor::cat(flat, 0)).await?.into_iter();
+        Ok(FEATURE_MAP_LAYERS
+            .iter()
+            .zip(shapes)
+            .map(|(name, [_, c, h, w])| FeatureMap {
+                layer: name.to_string(),
+                shape: [c as u32, h as u32, w as u32],
+                values: values.by_ref().take(c * h * w).collect(),
+            })
+            .collect())
+    }
+
+    /// LeNet-5's and AlexNet's layers (AlexNet's module is built with lazy weights, so none
+    /// of its 62 M parameters is allocated) and LeNet-5's convolution kernels.
+    pub async fn networks(&self) -> Result<Networks, Failure> {
+        self.check_device()?;
+        let alexnet = AlexNetConfig::new().init(&self.device).architecture();
+        let bank = |conv: &burn::nn::conv::Conv2d| {
+            let shape = conv.weight.lazy_shape().dims::<4>().map(|d| d as u32);
+            let weight = read(conv.weight.val());
+            let bias = conv.bias.as_ref().map(|b| read(b.val()));
+            async move {
+                let bias = match bias {
+                    Some(b) => b.await?,
+                    None => vec![0.0; shape[0] as usize],
+                };
+                Ok::<_, String>(KernelBank {
+                    shape,
+                    weights: weight.await?,
+                    bias,
+                })
+            }
+        };
+        Ok(Networks {
+            lenet5: network(self.lenet.architecture()),
+            alexnet: network(alexnet),
+            conv1: bank(&self.lenet.conv1).await?,
+            conv2: bank(&self.lenet.conv2).await?,
+        })
+    }
+
     /// [`REFERENCE_PER_CLASS`] synthetic digits of each class and their posteriors under
     /// `which`.
     pub async fn references(&self, which: VaeChoice, stop: &Stop) -> Result<References, Failure> {
@@ -304,6 +360,22 @@ impl Models {
             mu,
             log_var,
         })
+    }
+}
+
+/// An architecture as it travels to the page.
+fn network(architecture: Architecture) -> Network {
+    Network {
+        name: architecture.name.to_string(),
+        input: architecture.input,
+        layers: architecture
+            .layers
+            .into_iter()
+            .map(|(name, layer)| NamedLayer {
+                name: name.to_string(),
+                layer,
+            })
+            .collect(),
     }
 }
 

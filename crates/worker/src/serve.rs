@@ -165,6 +165,12 @@ async fn answer(request: Request, stop: &Stop) -> Result<Reply, Failure> {
                 log_var: r.log_var,
             }
         }
+        Request::FeatureMaps { backend, image } => {
+            Reply::FeatureMaps(loaded(backend).await?.feature_maps(&image).await?)
+        }
+        Request::Networks { backend } => {
+            Reply::Networks(Box::new(loaded(backend).await?.networks().await?))
+        }
         Request::LoseGpu => {
             gpu::destroy();
             Reply::Done

@@ -159,3 +159,49 @@ async fn corrupt_weights_are_refused_with_the_name() {
         .unwrap_err();
     assert!(err.starts_with("vae16:"), "{err}");
 }
+
+#[wasm_bindgen_test]
+async fn every_layer_of_lenet5_agrees_on_webgpu_and_the_cpu_and_ends_in_classify() {
+    let gpu = Models::load(Backend::WebGpu, &shipped_weights())
+        .await
+        .expect("headless Chromium offers WebGPU (SwiftShader)");
+    let cpu = Models::load(Backend::Cpu, &shipped_weights())
+        .await
+        .unwrap();
+    let stop = Stop::default();
+    let digit = &example_digits()[3 * 784..4 * 784];
+    let (mg, mc) = (
+        gpu.feature_maps(digit).await.unwrap(),
+        cpu.feature_maps(digit).await.unwrap(),
+    );
+    let names: Vec<&str> = mc.iter().map(|m| m.layer.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3", "softmax"
+        ]
+    );
+    for (g, c) in mg.iter().zip(&mc) {
+        assert_eq!(g.shape, c.shape, "{}", c.layer);
+        let [maps, rows, cols] = c.shape.map(|v| v as usize);
+        assert_eq!(c.values.len(), maps * rows * cols, "{}", c.layer);
+        let scale = c.values.iter().fold(1f32, |m, v| m.max(v.abs()));
+        assert!(
+            max_diff(&g.values, &c.values) <= 1e-4 * scale,
+            "{}: {}",
+            c.layer,
+            max_diff(&g.values, &c.values)
+        );
+    }
+    let probs = cpu.classify(digit, &stop).await.unwrap();
+    assert!(max_diff(&mc[7].values, &probs) <= 1e-6);
+    // The networks' layers and LeNet-5's kernels, read from the modules on either device.
+    let (ng, nc) = (gpu.networks().await.unwrap(), cpu.networks().await.unwrap());
+    assert_eq!(ng.lenet5, nc.lenet5);
+    assert_eq!(nc.conv1.shape, [6, 1, 5, 5]);
+    assert_eq!(nc.conv2.shape, [16, 6, 5, 5]);
+    assert!(max_diff(&ng.conv2.weights, &nc.conv2.weights) <= 1e-7);
+    assert_eq!(nc.alexnet.layers.len(), 19);
+    // A wrong size is an error, not a panic.
+    assert!(cpu.feature_maps(&digit[..700]).await.is_err());
+}
