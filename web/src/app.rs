@@ -7,8 +7,8 @@ use leptos_router::path;
 use crate::components::theme::ThemeToggle;
 use crate::ml::MlContext;
 use crate::pages::{
-    arithmetic::ArithmeticPage, conv1d::Convolution1dPage, denoise::DenoisePage, draw::DrawPage,
-    generate::GeneratePage, home::HomePage, interpolate::InterpolatePage,
+    arithmetic::ArithmeticPage, cnn::CnnPage, conv1d::Convolution1dPage, denoise::DenoisePage,
+    draw::DrawPage, generate::GeneratePage, home::HomePage, interpolate::InterpolatePage,
     latent_map::LatentMapPage, not_found::NotFoundPage, pooling::PoolingPage, sobel::SobelPage,
 };
 
@@ -46,6 +46,12 @@ pub const PAGES: &[PageInfo] = &[
         title: "Convolution arithmetic",
         slides: "Common Nomenclature (kernel, stride, padding, filters); Conv2DTranspose – An Aside",
         summary: "Kernel, stride, padding, dilation and channels as an animated grid, the output-size formula and the parameter count; forward and transposed.",
+    },
+    PageInfo {
+        route: "/cnn",
+        title: "CNN neurons",
+        slides: "CNN neurons; CNN Classifiers – LeNet5 and AlexNet; ANN – Image Processing (why convolutions)",
+        summary: "One neuron with its kernel, bias and activation; LeNet-5 and AlexNet layer by layer; every feature map of your drawing; dense versus convolution weights.",
     },
     PageInfo {
         route: "/draw",
@@ -105,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sobel") view=SobelPage />
                     <Route path=path!("/pooling") view=PoolingPage />
                     <Route path=path!("/arithmetic") view=ArithmeticPage />
+                    <Route path=path!("/cnn") view=CnnPage />
                     <Route path=path!("/draw") view=DrawPage />
                     <Route path=path!("/interpolate") view=InterpolatePage />
                     <Route path=path!("/latent-map") view=LatentMapPage />

@@ -25,6 +25,9 @@ use leptos::prelude::*;
 
 use crate::{storage, worker};
 
+mod networks;
+pub use convlab_protocol::{FeatureMap, KernelBank, Networks};
+
 /// The encoder's answer for one image: `N(μ, σ²)` per latent dimension.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Posterior {

@@ -319,8 +319,8 @@ impl MnistStore {
     }
 }
 
-/// `10000` as `10,000`.
-pub fn thousands(n: usize) -> String {
+/// `10000` as `10,000` (any whole number: a count of images, of weights, …).
+pub fn thousands(n: impl std::fmt::Display) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

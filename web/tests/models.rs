@@ -7,7 +7,6 @@ mod common;
 
 use common::*;
 use convlab_digits::latent::distance;
-use convlab_digits::synthetic_strokes;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -26,27 +25,9 @@ async fn every_model_page_mounts_and_names_its_backend() {
     }
 }
 
-/// Replays the synthetic generator's strokes of `digit` on the pad, scaled from its 64×64
-/// canvas to the pad's 280×280, and returns LeNet-5's answer.
+/// Draws the synthetic `digit` on the draw page's pad and returns LeNet-5's answer.
 async fn draw_digit(digit: u8, seed: u64) -> String {
-    click("draw-canvas-clear");
-    settle().await;
-    let drawn = synthetic_strokes(digit, seed).unwrap();
-    let scale = 280.0 / drawn.canvas as f64;
-    set_value(
-        "draw-canvas-brush",
-        &((drawn.thickness as f64 * scale).round() as u32).to_string(),
-    );
-    let strokes: Vec<Vec<(f64, f64)>> = drawn
-        .strokes
-        .iter()
-        .map(|s| {
-            s.iter()
-                .map(|&(x, y)| (x as f64 * scale, y as f64 * scale))
-                .collect()
-        })
-        .collect();
-    draw_strokes("draw-canvas", &strokes).await;
+    draw_synthetic_digit("draw-canvas", digit, seed).await;
     wait_until("LeNet-5's answer", 30.0, || {
         !text("draw-prediction").is_empty()
     })

@@ -27,6 +27,7 @@ async fn landing_page_maps_the_lecture_to_every_page() {
             "/sobel",
             "/pooling",
             "/arithmetic",
+            "/cnn",
             "/draw",
             "/interpolate",
             "/latent-map",
@@ -36,6 +37,7 @@ async fn landing_page_maps_the_lecture_to_every_page() {
     );
     let text = find("page-home").unwrap().text_content().unwrap();
     assert!(text.contains("Slides:"), "each card names its slides");
+    assert!(!text.contains("Still to come"), "every card's page exists");
 }
 
 #[wasm_bindgen_test]

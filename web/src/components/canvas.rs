@@ -62,7 +62,8 @@ pub fn ImageCanvas(
     #[prop(into)]
     image: Signal<Rgba>,
     /// The `data-testid` of the canvas.
-    testid: &'static str,
+    #[prop(into)]
+    testid: String,
     /// Accessible description of the picture.
     #[prop(into)]
     label: String,

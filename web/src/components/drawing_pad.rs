@@ -227,3 +227,64 @@ fn read_grid(ctx: &CanvasRenderingContext2d, size: u32) -> Option<Grid> {
         .ok()?;
     luma_from_rgba(&data.data().0, size as usize, size as usize).ok()
 }
+
+/// Strokes as text: `width:x,y x,y …` per stroke, strokes separated by `|`.
+pub fn strokes_to_text(strokes: &[Stroke]) -> String {
+    strokes
+        .iter()
+        .map(|s| {
+            let points: Vec<String> = s
+                .points
+                .iter()
+                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .collect();
+            format!("{:.1}:{}", s.width, points.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// The inverse of [`strokes_to_text`]; anything unreadable is dropped, never a panic.
+pub fn strokes_from_text(text: &str) -> Vec<Stroke> {
+    text.split('|')
+        .filter_map(|s| {
+            let (width, points) = s.split_once(':')?;
+            let width: f64 = width
+                .parse()
+                .ok()
+                .filter(|w: &f64| w.is_finite() && *w > 0.0)?;
+            let points: Vec<(f64, f64)> = points
+                .split(' ')
+                .filter_map(|p| {
+                    let (x, y) = p.split_once(',')?;
+                    let (x, y) = (x.parse::<f64>().ok()?, y.parse::<f64>().ok()?);
+                    (x.is_finite() && y.is_finite()).then_some((x, y))
+                })
+                .collect();
+            (!points.is_empty()).then_some(Stroke { width, points })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn strokes_round_trip_through_text() {
+        let strokes = vec![
+            Stroke {
+                width: 18.0,
+                points: vec![(1.0, 2.5), (3.0, 4.0)],
+            },
+            Stroke {
+                width: 4.0,
+                points: vec![(10.0, 10.0)],
+            },
+        ];
+        assert_eq!(strokes_from_text(&strokes_to_text(&strokes)), strokes);
+        assert!(strokes_from_text("garbage|:|1:x,y|NaN:1,2").is_empty());
+        assert!(strokes_from_text("").is_empty());
+    }
+}

@@ -5,6 +5,7 @@ pub mod canvas;
 pub mod controls;
 pub mod digit;
 pub mod drawing_pad;
+pub mod heatmap;
 pub mod image_source;
 pub mod math;
 pub mod matrix;

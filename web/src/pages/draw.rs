@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use crate::components::bars::ClassBars;
 use crate::components::canvas::{ImageCanvas, Rgba};
 use crate::components::digit::{DigitCanvas, DigitStrip};
-use crate::components::drawing_pad::{DrawingPad, Stroke};
+use crate::components::drawing_pad::{DrawingPad, strokes_from_text, strokes_to_text};
 use crate::components::model_status::ModelStatus;
 use crate::components::scatter::{LatentScatter, Mark};
 use crate::ml::{Posterior, VaeChoice, top_class, use_models, use_reference_scatter};
@@ -40,8 +40,8 @@ struct Analysis {
 pub fn DrawPage() -> impl IntoView {
     let models = use_models();
     let strokes =
-        RwSignal::new(storage::load(STORAGE_KEY).map_or_else(Vec::new, |s| decode_strokes(&s)));
-    Effect::new(move |_| storage::save(STORAGE_KEY, &encode_strokes(&strokes.get())));
+        RwSignal::new(storage::load(STORAGE_KEY).map_or_else(Vec::new, |s| strokes_from_text(&s)));
+    Effect::new(move |_| storage::save(STORAGE_KEY, &strokes_to_text(&strokes.get())));
 
     let drawing = RwSignal::new(None::<Grid>);
     let on_change = Callback::new(move |g: Grid| drawing.set(Some(g)));
@@ -352,65 +352,4 @@ fn join(values: &[f32]) -> String {
         .map(|v| format!("{v:.2}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Strokes as text: `width:x,y x,y …` per stroke, strokes separated by `|`.
-fn encode_strokes(strokes: &[Stroke]) -> String {
-    strokes
-        .iter()
-        .map(|s| {
-            let points: Vec<String> = s
-                .points
-                .iter()
-                .map(|(x, y)| format!("{x:.1},{y:.1}"))
-                .collect();
-            format!("{:.1}:{}", s.width, points.join(" "))
-        })
-        .collect::<Vec<_>>()
-        .join("|")
-}
-
-/// The inverse of [`encode_strokes`]; anything unreadable is dropped, never a panic.
-fn decode_strokes(text: &str) -> Vec<Stroke> {
-    text.split('|')
-        .filter_map(|s| {
-            let (width, points) = s.split_once(':')?;
-            let width: f64 = width
-                .parse()
-                .ok()
-                .filter(|w: &f64| w.is_finite() && *w > 0.0)?;
-            let points: Vec<(f64, f64)> = points
-                .split(' ')
-                .filter_map(|p| {
-                    let (x, y) = p.split_once(',')?;
-                    let (x, y) = (x.parse::<f64>().ok()?, y.parse::<f64>().ok()?);
-                    (x.is_finite() && y.is_finite()).then_some((x, y))
-                })
-                .collect();
-            (!points.is_empty()).then_some(Stroke { width, points })
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    #[test]
-    fn strokes_round_trip_through_text() {
-        let strokes = vec![
-            Stroke {
-                width: 18.0,
-                points: vec![(1.0, 2.5), (3.0, 4.0)],
-            },
-            Stroke {
-                width: 4.0,
-                points: vec![(10.0, 10.0)],
-            },
-        ];
-        assert_eq!(decode_strokes(&encode_strokes(&strokes)), strokes);
-        assert!(decode_strokes("garbage|:|1:x,y|NaN:1,2").is_empty());
-        assert!(decode_strokes("").is_empty());
-    }
 }

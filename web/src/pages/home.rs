@@ -30,10 +30,6 @@ pub fn HomePage() -> impl IntoView {
                     })
                     .collect_view()}
             </div>
-            <p class="muted">
-                "Still to come: the convolutional VAE and LeNet-5 running in the browser — drawing a digit to encode, "
-                "latent interpolation, the latent map, generation, denoising and anomaly scores."
-            </p>
         </section>
     }
 }

@@ -1,6 +1,7 @@
 //! One module per page (one URL each). Pages use components and never import each other.
 
 pub mod arithmetic;
+pub mod cnn;
 pub mod conv1d;
 pub mod denoise;
 pub mod draw;

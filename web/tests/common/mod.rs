@@ -220,6 +220,29 @@ pub async fn draw_strokes(testid: &str, strokes: &[Vec<(f64, f64)>]) {
     }
 }
 
+/// Clears the drawing pad `pad` and replays the synthetic generator's strokes of `digit` on it,
+/// scaled from the generator's canvas to the pad's 280×280, with its brush width.
+pub async fn draw_synthetic_digit(pad: &str, digit: u8, seed: u64) {
+    click(&format!("{pad}-clear"));
+    settle().await;
+    let drawn = convlab_digits::synthetic_strokes(digit, seed).unwrap();
+    let scale = 280.0 / drawn.canvas as f64;
+    set_value(
+        &format!("{pad}-brush"),
+        &((drawn.thickness as f64 * scale).round() as u32).to_string(),
+    );
+    let strokes: Vec<Vec<(f64, f64)>> = drawn
+        .strokes
+        .iter()
+        .map(|s| {
+            s.iter()
+                .map(|&(x, y)| (x as f64 * scale, y as f64 * scale))
+                .collect()
+        })
+        .collect();
+    draw_strokes(pad, &strokes).await;
+}
+
 /// Points the app at the model worker and the shipped weights that `cargo xtask test` serves
 /// for the browser tests (the test page's own server has neither). The address is fixed when
 /// the tests are compiled, from `CONVLAB_TEST_WORKER_URL`.
