@@ -11,6 +11,7 @@ pub mod components;
 pub mod ml;
 pub mod mnist_store;
 pub mod pages;
+pub mod panic_notice;
 pub mod storage;
 pub mod url_state;
 pub mod worker;

@@ -64,3 +64,24 @@ async fn theme_toggle_switches_light_and_dark() {
     button.click();
     next_frame().await;
 }
+
+#[wasm_bindgen_test]
+async fn a_panic_leaves_a_notice_with_a_reload_link_once() {
+    let _app = mount_app_at("/pooling", "page-pooling").await;
+    convlab_web::panic_notice::show_notice();
+    convlab_web::panic_notice::show_notice();
+    let notices = document()
+        .query_selector_all("[data-testid=panic-notice]")
+        .unwrap();
+    assert_eq!(notices.length(), 1);
+    let notice = find("panic-notice").unwrap();
+    assert_eq!(notice.get_attribute("role").as_deref(), Some("alert"));
+    assert!(text("panic-notice").contains("Reload"));
+    // The link is the page's own address, settings and all.
+    let link: web_sys::HtmlAnchorElement = find("panic-reload").unwrap().unchecked_into();
+    assert_eq!(
+        link.href(),
+        web_sys::window().unwrap().location().href().unwrap()
+    );
+    notice.remove();
+}
