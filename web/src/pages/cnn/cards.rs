@@ -102,8 +102,9 @@ fn hyper_parameters(layer: &Layer) -> String {
 }
 
 /// The feature-map stacks as boxes: height from the maps' side, depth from the number of maps
-/// (both on a square-root scale, so AlexNet's 227 and LeNet-5's 5 fit one picture), dense
-/// layers as bars whose height grows with their width. Activations and flatten are not drawn.
+/// (both on a square-root scale, so AlexNet's 227 and 6 fit one picture), dense layers as bars
+/// whose height grows with their width, on a scale of their own. Activations and flatten are
+/// not drawn.
 #[component]
 fn Diagram(rows: Vec<LayerRow>, names: Vec<String>, input: [usize; 3]) -> impl IntoView {
     let mut stages: Vec<(String, [usize; 3])> = vec![("input".into(), input)];
@@ -113,18 +114,24 @@ fn Diagram(rows: Vec<LayerRow>, names: Vec<String>, input: [usize; 3]) -> impl I
         }
     }
     const HEIGHT: f64 = 150.0;
-    let largest = stages
-        .iter()
-        .map(|(_, s)| s[1].max(s[0]))
-        .max()
-        .unwrap_or(1) as f64;
-    let side = |v: usize| 8.0 + (HEIGHT - 20.0) * (v as f64 / largest).sqrt();
+    // Maps on one scale, dense layers on another: each kind's largest fills the height.
+    let largest = |dense: bool| {
+        let sizes = stages.iter().filter(|(_, s)| (s[1] == 1) == dense);
+        let size = |s: &[usize; 3]| if dense { s[0] } else { s[1] };
+        sizes.map(|(_, s)| size(s)).max().unwrap_or(1).max(1) as f64
+    };
+    let (largest_map, largest_dense) = (largest(false), largest(true));
+    let side = |v: usize, of: f64| 8.0 + (HEIGHT - 20.0) * (v as f64 / of).sqrt();
     let mut x = 10.0;
     let boxes = stages
         .iter()
         .map(|(name, [c, h, _])| {
             let dense = *h == 1;
-            let height = if dense { side(*c) } else { side(*h) };
+            let height = if dense {
+                side(*c, largest_dense)
+            } else {
+                side(*h, largest_map)
+            };
             let depth = if dense {
                 6.0
             } else {

@@ -136,7 +136,7 @@ fn LayerMaps(
         })
         .collect_view();
     view! {
-        <section class="layer-maps" data-testid=format!("cnn-layer-{}", layer.layer) data-maps=count data-values=layer.values.len() data-finite=finite.to_string()>
+        <section class="layer-maps" class:dense=rows == 1 && cols == 1 data-testid=format!("cnn-layer-{}", layer.layer) data-maps=count data-values=layer.values.len() data-finite=finite.to_string()>
             <h3>{caption}</h3>
             <div class="maps">{maps}</div>
         </section>

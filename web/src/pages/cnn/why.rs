@@ -17,7 +17,17 @@ fn count(n: u64) -> String {
     }
     let exponent = (n as f64).log10().floor() as i32;
     let mantissa = n as f64 / 10f64.powi(exponent);
-    format!("{} ≈ {mantissa:.1} × 10^{exponent}", thousands(n))
+    let superscript: String = exponent
+        .to_string()
+        .chars()
+        .map(|d| match d {
+            '0'..='9' => {
+                ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize]
+            }
+            other => other,
+        })
+        .collect();
+    format!("{} ≈ {mantissa:.1} × 10{superscript}", thousands(n))
 }
 
 /// The two calculators.
@@ -125,5 +135,18 @@ pub(super) fn WhyConvolutions() -> impl IntoView {
             </strong>
         </p>
         {move || stack.get().err().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn large_counts_get_their_power_of_ten() {
+        assert_eq!(count(27), "27");
+        assert_eq!(count(24_883_200), "24,883,200 ≈ 2.5 × 10⁷");
+        assert_eq!(count(400_000_000_000), "400,000,000,000 ≈ 4.0 × 10¹¹");
     }
 }
