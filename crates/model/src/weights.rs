@@ -9,9 +9,16 @@
 //! [`ModuleRecord::from_bytes`], so a file that does not fit the model (another model kind, a
 //! different latent size, a truncated download, a `.bpk` from one export and a `.json` from
 //! another) is an error that says which, never a model with wrong or missing weights.
+//!
+//! A description is checked before anything is built from it: the configuration must be in
+//! bounds (a latent size of 1–64, 1–1,000 classes) and the `.bpk` the size the JSON says, so a
+//! hostile `latent_dim: 100000000` never allocates. The weights are applied on the CPU and
+//! checked finite there (a NaN or an infinity is refused, naming the tensor, e.g. `fc2.weight`), and only then
+//! moved to `device`, so no GPU tensor is ever read back synchronously.
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::store::ModuleRecord;
+use burn::tensor::Tensor;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
@@ -160,6 +167,16 @@ pub enum WeightsError {
     /// The bytes are not a burnpack file.
     #[error("{name}.bpk is not a readable Burn weights file: {detail}")]
     Unreadable { name: String, detail: String },
+    /// The configuration is out of the bounds this build loads.
+    #[error("{name}.json configures {what}; this build loads {bounds}")]
+    Config {
+        name: String,
+        what: String,
+        bounds: &'static str,
+    },
+    /// A weight is NaN or infinite.
+    #[error("{name}.bpk holds a value that is not finite in {tensor}: the weights are broken")]
+    NotFinite { name: String, tensor: String },
     /// The record's tensors do not fit the model the JSON configures.
     #[error("{name}.bpk does not fit the {kind} model {name}.json configures ({config}): {detail}")]
     Mismatch {
@@ -181,7 +198,12 @@ pub enum LoadedWeights {
     Ae(Autoencoder),
 }
 
-/// Parses `NAME.json` and checks its format and version.
+/// The latent sizes this build loads.
+pub const LATENT_BOUNDS: std::ops::RangeInclusive<usize> = 1..=64;
+/// The class counts this build loads.
+pub const CLASS_BOUNDS: std::ops::RangeInclusive<usize> = 1..=1000;
+
+/// Parses `NAME.json` and checks its format, its version and its configuration's bounds.
 pub fn parse_manifest(json: &str) -> Result<WeightsManifest, WeightsError> {
     let manifest: WeightsManifest = serde_json::from_str(json)?;
     if manifest.format != FORMAT || manifest.format_version != FORMAT_VERSION {
@@ -190,33 +212,68 @@ pub fn parse_manifest(json: &str) -> Result<WeightsManifest, WeightsError> {
             version: manifest.format_version,
         });
     }
+    let out_of_bounds = match &manifest.model {
+        ModelSpec::Lenet(c) => (!CLASS_BOUNDS.contains(&c.num_classes))
+            .then(|| (format!("{} classes", c.num_classes), "1 to 1,000 classes")),
+        ModelSpec::Vae(VaeConfig { latent_dim, .. })
+        | ModelSpec::Ae(AutoencoderConfig { latent_dim, .. }) => {
+            (!LATENT_BOUNDS.contains(latent_dim)).then(|| {
+                (
+                    format!("a latent size of {latent_dim}"),
+                    "latent sizes 1 to 64",
+                )
+            })
+        }
+    };
+    if let Some((what, bounds)) = out_of_bounds {
+        return Err(WeightsError::Config {
+            name: manifest.name,
+            what,
+            bounds,
+        });
+    }
+    Ok(manifest)
+}
+
+/// [`parse_manifest`], then the `.bpk`'s size against the one the JSON recorded: both before
+/// a model is built.
+fn checked_manifest(json: &str, bpk: &[u8]) -> Result<WeightsManifest, WeightsError> {
+    let manifest = parse_manifest(json)?;
+    if manifest.weights_bytes != bpk.len() as u64 {
+        return Err(WeightsError::Size {
+            name: manifest.name,
+            expected: manifest.weights_bytes,
+            actual: bpk.len(),
+        });
+    }
     Ok(manifest)
 }
 
 /// Rebuilds whichever model `json` describes on `device` and applies the weights in `bpk`.
 pub fn load(json: &str, bpk: &[u8], device: &Device) -> Result<LoadedWeights, WeightsError> {
-    let manifest = parse_manifest(json)?;
+    let manifest = checked_manifest(json, bpk)?;
+    let cpu = Device::flex();
     Ok(match &manifest.model {
-        ModelSpec::Lenet(c) => LoadedWeights::Lenet(apply(&manifest, c.init(device), bpk)?),
-        ModelSpec::Vae(c) => LoadedWeights::Vae(apply(&manifest, c.init(device), bpk)?),
-        ModelSpec::Ae(c) => LoadedWeights::Ae(apply(&manifest, c.init(device), bpk)?),
+        ModelSpec::Lenet(c) => LoadedWeights::Lenet(apply(&manifest, c.init(&cpu), bpk, device)?),
+        ModelSpec::Vae(c) => LoadedWeights::Vae(apply(&manifest, c.init(&cpu), bpk, device)?),
+        ModelSpec::Ae(c) => LoadedWeights::Ae(apply(&manifest, c.init(&cpu), bpk, device)?),
     })
 }
 
 /// LeNet-5 from `NAME.json` and the bytes of `NAME.bpk`.
 pub fn load_lenet(json: &str, bpk: &[u8], device: &Device) -> Result<LeNet5, WeightsError> {
-    let manifest = parse_manifest(json)?;
+    let manifest = checked_manifest(json, bpk)?;
     match &manifest.model {
-        ModelSpec::Lenet(c) => apply(&manifest, c.init(device), bpk),
+        ModelSpec::Lenet(c) => apply(&manifest, c.init(&Device::flex()), bpk, device),
         _ => Err(wrong_kind(manifest, "lenet")),
     }
 }
 
 /// The VAE from `NAME.json` and the bytes of `NAME.bpk`.
 pub fn load_vae(json: &str, bpk: &[u8], device: &Device) -> Result<Vae, WeightsError> {
-    let manifest = parse_manifest(json)?;
+    let manifest = checked_manifest(json, bpk)?;
     match &manifest.model {
-        ModelSpec::Vae(c) => apply(&manifest, c.init(device), bpk),
+        ModelSpec::Vae(c) => apply(&manifest, c.init(&Device::flex()), bpk, device),
         _ => Err(wrong_kind(manifest, "vae")),
     }
 }
@@ -227,9 +284,9 @@ pub fn load_autoencoder(
     bpk: &[u8],
     device: &Device,
 ) -> Result<Autoencoder, WeightsError> {
-    let manifest = parse_manifest(json)?;
+    let manifest = checked_manifest(json, bpk)?;
     match &manifest.model {
-        ModelSpec::Ae(c) => apply(&manifest, c.init(device), bpk),
+        ModelSpec::Ae(c) => apply(&manifest, c.init(&Device::flex()), bpk, device),
         _ => Err(wrong_kind(manifest, "ae")),
     }
 }
@@ -242,30 +299,67 @@ fn wrong_kind(manifest: WeightsManifest, expected: &'static str) -> WeightsError
     }
 }
 
-/// Reads `bpk` as a burnpack record and applies it to `model`, which `manifest` configured.
-fn apply<M: Module>(manifest: &WeightsManifest, model: M, bpk: &[u8]) -> Result<M, WeightsError> {
+/// Reads `bpk` as a burnpack record, applies it to `model` (which `manifest` configured, on the
+/// CPU), checks every weight finite and moves the model to `device`.
+fn apply<M: Module>(
+    manifest: &WeightsManifest,
+    model: M,
+    bpk: &[u8],
+    device: &Device,
+) -> Result<M, WeightsError> {
     let name = manifest.name.clone();
-    if manifest.weights_bytes != bpk.len() as u64 {
-        return Err(WeightsError::Size {
-            name,
-            expected: manifest.weights_bytes,
-            actual: bpk.len(),
-        });
-    }
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bpk.to_vec())).map_err(|err| {
         WeightsError::Unreadable {
             name: name.clone(),
             detail: err.to_string(),
         }
     })?;
-    model
+    let model = model
         .try_load_record(record)
         .map_err(|err| WeightsError::Mismatch {
-            name,
+            name: name.clone(),
             kind: manifest.model.kind_name(),
             config: manifest.model.config_json(),
             detail: err.to_string(),
-        })
+        })?;
+    let mut finite = FiniteCheck::default();
+    model.visit(&mut finite);
+    if let Some(tensor) = finite.first_broken {
+        return Err(WeightsError::NotFinite { name, tensor });
+    }
+    Ok(model.to_device(device))
+}
+
+/// Finds the first float parameter with a NaN or an infinity (on the CPU device, where reading
+/// a tensor back is a copy).
+#[derive(Default)]
+struct FiniteCheck {
+    path: Vec<String>,
+    first_broken: Option<String>,
+}
+
+impl ModuleVisitor for FiniteCheck {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if self.first_broken.is_some() {
+            return;
+        }
+        let finite = param
+            .val()
+            .into_data()
+            .iter::<f32>()
+            .all(|v: f32| v.is_finite());
+        if !finite {
+            self.first_broken = Some(self.path.join("."));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -337,6 +431,50 @@ mod tests {
         assert_eq!(
             ae.forward(x.clone()).logits.into_data(),
             loaded.forward(x).logits.into_data()
+        );
+    }
+
+    #[test]
+    fn out_of_bounds_configurations_are_refused_before_anything_is_built() {
+        let device = Device::flex();
+        // A latent size of 10⁸ would be a 10⁸-wide Linear layer: refused from the JSON alone.
+        let json = manifest_json(
+            ModelSpec::Vae(VaeConfig::new().with_latent_dim(100_000_000)),
+            10,
+        );
+        let err = load_vae(&json, &[0; 10], &device).unwrap_err();
+        assert!(matches!(err, WeightsError::Config { .. }), "{err}");
+        assert!(err.to_string().contains("100000000"), "{err}");
+        let json = manifest_json(
+            ModelSpec::Ae(AutoencoderConfig::new().with_latent_dim(0)),
+            10,
+        );
+        assert!(matches!(
+            load_autoencoder(&json, &[0; 10], &device),
+            Err(WeightsError::Config { .. })
+        ));
+        let json = manifest_json(
+            ModelSpec::Lenet(LeNet5Config::new().with_num_classes(5_000_000)),
+            10,
+        );
+        assert!(matches!(
+            load_lenet(&json, &[0; 10], &device),
+            Err(WeightsError::Config { .. })
+        ));
+    }
+
+    #[test]
+    fn a_weight_that_is_not_finite_is_refused_and_named() {
+        let device = Device::flex();
+        let mut net = LeNet5Config::new().init(&device);
+        let broken = net.fc2.weight.val().mul_scalar(f32::NAN);
+        net.fc2.weight = Param::from_tensor(broken);
+        let bpk = saved_bytes(&net);
+        let json = manifest_json(ModelSpec::Lenet(LeNet5Config::new()), bpk.len());
+        let err = load_lenet(&json, &bpk, &device).unwrap_err();
+        assert!(
+            matches!(&err, WeightsError::NotFinite { tensor, .. } if tensor == "fc2.weight"),
+            "{err}"
         );
     }
 
