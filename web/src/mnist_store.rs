@@ -395,6 +395,15 @@ pub fn load_files(files: Vec<web_sys::File>) {
         let mut errors = Vec::new();
         for file in files {
             let name = file.name();
+            // Larger than any MNIST file: refused before its bytes are read into memory.
+            let limit = convlab_digits::idx::MAX_IDX_BYTES as f64 + 4096.0;
+            if file.size() > limit {
+                errors.push(format!(
+                    "{name} is {} bytes, larger than any MNIST file: not read.",
+                    thousands(file.size() as u64)
+                ));
+                continue;
+            }
             match JsFuture::from(file.array_buffer()).await {
                 Ok(buffer) => read.push((name, js_sys::Uint8Array::new(&buffer).to_vec())),
                 Err(_) => errors.push(format!("{name} could not be read.")),

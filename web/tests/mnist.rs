@@ -181,6 +181,23 @@ async fn mnist_files_load_persist_survive_bad_files_and_feed_the_latent_map() {
         "{}",
         text("mnist-error")
     );
+    // A small gzip that declares 5,000,000 images (3.9 GB): refused from its header.
+    let bomb = gzip(&encode_idx(&[5_000_000, 28, 28], &vec![0; 2 << 20]));
+    choose_files(&[(IMAGES, &bomb)]);
+    wait_until("the error for the declared size", 20.0, || {
+        find("mnist-error").is_some_and(|_| text("mnist-error").contains("3920000000 bytes"))
+    })
+    .await;
+    assert_eq!(text("mnist-status"), "MNIST test set: 30 images.");
+    // A file larger than any MNIST file is not even read.
+    let huge = vec![0u8; (convlab_digits::idx::MAX_IDX_BYTES + 8192) as usize];
+    choose_files(&[("huge.gz", &huge)]);
+    wait_until("the error for the file size", 20.0, || {
+        find("mnist-error")
+            .is_some_and(|_| text("mnist-error").contains("larger than any MNIST file"))
+    })
+    .await;
+    assert_eq!(text("mnist-status"), "MNIST test set: 30 images.");
     // Labels that disagree with the loaded images in count.
     let (_, labels_20) = digit_files(20);
     choose_files(&[(LABELS, &labels_20)]);

@@ -75,6 +75,18 @@ pub enum IdxError {
     /// The dimensions multiply to more bytes than can exist.
     #[error("{}: dimensions {dims:?} describe more data than can be addressed", file.display())]
     TooLarge { file: PathBuf, dims: Vec<usize> },
+    /// The dimensions describe more data than [`MAX_IDX_BYTES`]: refused before any of it is
+    /// read or inflated, so a small gzip that declares gigabytes never fills the memory.
+    #[error(
+        "{}: dimensions {dims:?} describe {bytes} bytes, more than the {limit} this reader          accepts (MNIST's largest file holds 47,040,000)",
+        file.display()
+    )]
+    OverLimit {
+        file: PathBuf,
+        dims: Vec<usize>,
+        bytes: u64,
+        limit: u64,
+    },
     /// The file holds fewer data bytes than its dimensions describe.
     #[error(
         "{}: truncated: dimensions {dims:?} need {expected} data bytes but only {found} follow the header",
@@ -123,6 +135,10 @@ impl IdxArray {
         (u32::from(UNSIGNED_BYTE) << 8) | self.dims.len() as u32
     }
 }
+
+/// The most data bytes an IDX file may describe: 64 MiB, room for MNIST's largest file
+/// (60,000 images of 28×28: 47,040,000 bytes) and for nothing that would exhaust a browser tab.
+pub const MAX_IDX_BYTES: u64 = 64 << 20;
 
 /// Reads an IDX file, gzipped (recognised by its content, not its name) or raw.
 pub fn read_idx(path: impl AsRef<Path>) -> Result<IdxArray, IdxError> {
@@ -236,6 +252,14 @@ fn decode(
         .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
         .filter(|&n| usize::try_from(n).is_ok())
         .ok_or_else(too_large)?;
+    if expected > MAX_IDX_BYTES {
+        return Err(IdxError::OverLimit {
+            file: file.to_path_buf(),
+            dims,
+            bytes: expected,
+            limit: MAX_IDX_BYTES,
+        });
+    }
 
     if let Some(total) = stored_len {
         let found = total.saturating_sub(header_len as u64);
@@ -436,8 +460,24 @@ mod tests {
         for bytes in [raw.clone(), gzip(&raw)] {
             assert!(matches!(
                 parse_idx(&bytes, NAME),
-                Err(IdxError::Truncated { found: 3, .. })
+                Err(IdxError::OverLimit { .. })
             ));
+        }
+        // A gzip that declares 5,000,000 images (3.9 GB) is refused from its header, before
+        // inflating anything: here a few MB of zeros behind it.
+        let raw = encode_idx(&[5_000_000, 28, 28], &vec![0; 4 << 20]);
+        for bytes in [raw.clone(), gzip(&raw)] {
+            let err = parse_idx(&bytes, NAME).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    IdxError::OverLimit {
+                        bytes: 3_920_000_000,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
         }
         let raw = encode_idx(&[60_000, 28, 28], &[1, 2, 3]);
         assert!(matches!(
