@@ -252,24 +252,40 @@ fn check_nonzero(
 }
 
 /// Learnable numbers in a convolution (or transposed convolution) layer:
-/// `in × out × kh × kw` weights plus `out` biases when `bias` is on.
+/// `in × out × kh × kw` weights plus `out` biases when `bias` is on; `None` when the count
+/// does not fit in 64 bits (sizes typed into an address bar can be anything).
 pub fn conv_param_count(
     in_channels: usize,
     out_channels: usize,
     kernel: (usize, usize),
     bias: bool,
-) -> usize {
-    in_channels * out_channels * kernel.0 * kernel.1 + if bias { out_channels } else { 0 }
+) -> Option<u64> {
+    let weights = checked_product(&[in_channels, out_channels, kernel.0, kernel.1])?;
+    weights.checked_add(if bias { out_channels as u64 } else { 0 })
 }
 
-/// How many multiply-adds a 2D convolution layer performs for one image.
+/// How many multiply-adds a 2D convolution layer performs for one image; `None` when the count
+/// does not fit in 64 bits.
 pub fn conv_multiply_adds(
     in_channels: usize,
     out_channels: usize,
     kernel: (usize, usize),
     output: (usize, usize),
-) -> usize {
-    in_channels * out_channels * kernel.0 * kernel.1 * output.0 * output.1
+) -> Option<u64> {
+    checked_product(&[
+        in_channels,
+        out_channels,
+        kernel.0,
+        kernel.1,
+        output.0,
+        output.1,
+    ])
+}
+
+fn checked_product(values: &[usize]) -> Option<u64> {
+    values
+        .iter()
+        .try_fold(1u64, |acc, &v| acc.checked_mul(v as u64))
 }
 
 #[cfg(test)]
@@ -299,8 +315,13 @@ mod tests {
         // LeNet-5: 28 with padding 2 and a 5×5 kernel stays 28; 14 → 10 without padding.
         assert_eq!(conv_output_size("rows", 28, 5, 1, 2, 1), Ok(28));
         assert_eq!(conv_output_size("rows", 14, 5, 1, 0, 1), Ok(10));
-        assert_eq!(conv_param_count(1, 6, (5, 5), true), 156);
-        assert_eq!(conv_param_count(1, 32, (3, 3), true), 320);
+        assert_eq!(conv_param_count(1, 6, (5, 5), true), Some(156));
+        assert_eq!(conv_param_count(1, 32, (3, 3), true), Some(320));
+        // The largest u32 everywhere (an address bar's worst): no overflow, no panic.
+        let max = u32::MAX as usize;
+        assert_eq!(conv_param_count(max, max, (max, max), true), None);
+        assert_eq!(conv_multiply_adds(max, max, (3, 3), (max, max)), None);
+        assert_eq!(conv_multiply_adds(1, 6, (5, 5), (28, 28)), Some(117_600));
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub(super) fn size_formula(s: &Settings, size: Option<usize>) -> String {
 }
 
 /// Weights and biases, with the numbers.
-pub(super) fn params_formula(s: &Settings, total: u64) -> String {
+pub(super) fn params_formula(s: &Settings, total: Option<u64>) -> String {
     let (cin, cout) = (sub("C", "in"), sub("C", "out"));
     format!(
         "<mi>P</mi>{EQ}{cin}{DOT}{cout}{DOT}<msup><mi>k</mi><mn>2</mn></msup>{PLUS}{cout}{EQ}\
@@ -91,7 +91,7 @@ pub(super) fn params_formula(s: &Settings, total: u64) -> String {
         a = num(s.channels_in),
         b = num(s.channels_out),
         k = num(s.kernel),
-        t = grouped(total),
+        t = total.map_or_else(|| "too many to count".to_string(), grouped),
     )
 }
 

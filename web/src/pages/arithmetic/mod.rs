@@ -16,7 +16,7 @@ mod step;
 use std::time::Duration;
 
 use convlab_kernels::Grid;
-use convlab_kernels::arithmetic::conv_param_count;
+use convlab_kernels::arithmetic::{conv_multiply_adds, conv_param_count};
 use leptos::prelude::*;
 
 use self::formulas::{grouped, macs_formula, params_formula, size_formula};
@@ -156,11 +156,12 @@ pub fn ArithmeticPage() -> impl IntoView {
         let size = layer.with(|l| l.as_ref().ok().map(Layer::size));
         size_formula(&settings.get(), size)
     });
+    // Counted in u64 and checked: sizes from the address bar can be anything, and on wasm32 a
+    // usize overflows for large layers. `None` when the count does not fit.
     let params_total = move || {
         let s = settings.get();
-        conv_param_count(s.channels_in, s.channels_out, (s.kernel, s.kernel), true) as u64
+        conv_param_count(s.channels_in, s.channels_out, (s.kernel, s.kernel), true)
     };
-    // Counted in u64: on wasm32 a usize overflows for large layers.
     let macs = move || {
         let s = settings.get();
         let positions = if s.transposed {
@@ -168,14 +169,10 @@ pub fn ArithmeticPage() -> impl IntoView {
         } else {
             layer.with(|l| l.as_ref().ok().map(Layer::size))
         };
-        positions.map(|n| {
-            (
-                n,
-                [s.channels_in, s.channels_out, s.kernel, s.kernel, n, n]
-                    .iter()
-                    .map(|&v| v as u64)
-                    .product::<u64>(),
-            )
+        positions.and_then(|n| {
+            let total =
+                conv_multiply_adds(s.channels_in, s.channels_out, (s.kernel, s.kernel), (n, n))?;
+            Some((n, total))
         })
     };
     let params_math = Signal::derive(move || params_formula(&settings.get(), params_total()));
@@ -286,8 +283,12 @@ pub fn ArithmeticPage() -> impl IntoView {
                 <Math mathml=size_math block=true />
                 {move || layer.with(|l| l.as_ref().err().map(|e| view! { <p class="error" role="alert" data-testid="arithmetic-error">{e.clone()}</p> }))}
                 <p>
-                    "Parameters: " <strong data-testid="arithmetic-params">{move || grouped(params_total())}</strong>
-                    " (" {move || grouped((settings.get().channels_in * settings.get().channels_out * settings.get().kernel * settings.get().kernel) as u64)}
+                    "Parameters: " <strong data-testid="arithmetic-params">{move || params_total().map_or_else(|| "too many to count".to_string(), grouped)}</strong>
+                    " (" {move || {
+                        let s = settings.get();
+                        conv_param_count(s.channels_in, s.channels_out, (s.kernel, s.kernel), false)
+                            .map_or_else(|| "too many".to_string(), grouped)
+                    }}
                     " weights + " {move || {
                         let n = settings.get().channels_out;
                         if n == 1 { "1 bias".to_string() } else { format!("{n} biases") }
