@@ -10,6 +10,7 @@ use crate::pages::{
     arithmetic::ArithmeticPage, cnn::CnnPage, conv1d::Convolution1dPage, denoise::DenoisePage,
     draw::DrawPage, generate::GeneratePage, home::HomePage, interpolate::InterpolatePage,
     latent_map::LatentMapPage, not_found::NotFoundPage, pooling::PoolingPage, sobel::SobelPage,
+    train::TrainPage,
 };
 
 /// One entry of the navigation and of the landing page's map of the lecture.
@@ -52,6 +53,12 @@ pub const PAGES: &[PageInfo] = &[
         title: "CNN neurons",
         slides: "CNN neurons; CNN Classifiers – LeNet5 and AlexNet; ANN – Image Processing (why convolutions)",
         summary: "One neuron with its kernel, bias and activation; LeNet-5 and AlexNet layer by layer; every feature map of your drawing; dense versus convolution weights.",
+    },
+    PageInfo {
+        route: "/train",
+        title: "Training lab",
+        slides: "CNN – Model Training; Quality of a fit; Over-training; Validation/Test dataset; Confusion matrix; Regularization L1/L2",
+        summary: "Train LeNet-5 in the browser: train, validation and test curves, over-training and early stopping, 6 ≠ 9 under rotation in the confusion matrix, a learning rate too high, L1 sparsity and L2 shrinkage.",
     },
     PageInfo {
         route: "/draw",
@@ -112,6 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pooling") view=PoolingPage />
                     <Route path=path!("/arithmetic") view=ArithmeticPage />
                     <Route path=path!("/cnn") view=CnnPage />
+                    <Route path=path!("/train") view=TrainPage />
                     <Route path=path!("/draw") view=DrawPage />
                     <Route path=path!("/interpolate") view=InterpolatePage />
                     <Route path=path!("/latent-map") view=LatentMapPage />

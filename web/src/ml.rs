@@ -26,6 +26,7 @@ use leptos::prelude::*;
 use crate::{storage, worker};
 
 mod networks;
+pub mod training;
 pub use convlab_protocol::{FeatureMap, KernelBank, Networks};
 
 /// The encoder's answer for one image: `N(μ, σ²)` per latent dimension.

@@ -28,6 +28,7 @@ async fn landing_page_maps_the_lecture_to_every_page() {
             "/pooling",
             "/arithmetic",
             "/cnn",
+            "/train",
             "/draw",
             "/interpolate",
             "/latent-map",

@@ -49,3 +49,16 @@ async fn the_cnn_page_survives_the_largest_numbers() {
     let text = survives("/cnn", &query, "page-cnn").await;
     assert!(text.contains("must be between"), "{text}");
 }
+
+#[wasm_bindgen_test]
+async fn the_training_lab_survives_the_largest_numbers() {
+    let query = format!(
+        "n={MAX}&nv={MAX}&nt={MAX}&seed=18446744073709551615&bs={MAX}&ep={MAX}&lr=3.4e38&l1=3.4e38&shift=3.4e38"
+    );
+    let _app = mount_app_at(&format!("/train?{query}"), "page-train").await;
+    settle().await;
+    click("train-start");
+    settle().await;
+    let message = text("train-message");
+    assert!(message.contains("images in all"), "{message}");
+}

@@ -19,7 +19,12 @@
 use serde::{Deserialize, Serialize};
 
 mod networks;
+mod training;
 pub use networks::{FeatureMap, KernelBank, NamedLayer, Network, Networks};
+pub use training::{
+    EpochPoint, Evaluation, Split, StepPoint, StepSettings, TrainData, TrainOptimizer,
+    TrainProgress, TrainSetup, TrainStarted, WeightStats,
+};
 
 /// Values in one 28×28 image.
 pub const IMAGE_PIXELS: usize = 784;
@@ -140,6 +145,25 @@ pub enum Request {
     },
     /// LeNet-5's and AlexNet's layers and LeNet-5's convolution kernels: [`Reply::Networks`].
     Networks { backend: Backend },
+    /// Start a training run of a fresh LeNet-5 on `backend` (replacing the run there was):
+    /// [`Reply::TrainStarted`].
+    TrainStart { backend: Backend, setup: TrainSetup },
+    /// Up to `max_steps` optimizer steps of the run, stopping early once `budget_ms` have
+    /// passed, epoch `epochs` has ended (0: no such limit) or the run diverges:
+    /// [`Reply::TrainProgress`]. The run's epochs end with a validation pass.
+    TrainSteps {
+        max_steps: u32,
+        budget_ms: u32,
+        epochs: u32,
+        settings: StepSettings,
+    },
+    /// The run's current weights scored on a split: [`Reply::Evaluation`].
+    TrainEvaluate { split: Split },
+    /// Go back to the weights of the epoch with the lowest validation loss (early stopping):
+    /// [`Reply::Done`], or an error before any epoch has ended.
+    TrainRestoreBest,
+    /// End the run and free its memory: [`Reply::Done`].
+    TrainReset,
     /// Stop the request with this number, if it is still running; it is answered with
     /// [`Reply::Cancelled`]. Not answered itself.
     Cancel { id: u32 },
@@ -202,6 +226,12 @@ pub enum Reply {
     FeatureMaps(Vec<FeatureMap>),
     /// The networks' layers and kernels.
     Networks(Box<Networks>),
+    /// A training run has started.
+    TrainStarted(TrainStarted),
+    /// What a burst of training steps did.
+    TrainProgress(TrainProgress),
+    /// A training run's score on a split.
+    Evaluation(Evaluation),
     /// The request was cancelled before it finished.
     Cancelled,
     /// Done; nothing to return.

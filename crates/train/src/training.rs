@@ -1,7 +1,7 @@
-//! The training loop: mini-batch Adam over the training images (augmented, when the run asks
-//! for it, batch by batch with seeds derived from the run's seed and the epoch), a validation
-//! pass on the unchanged validation images and a checkpoint after every epoch, and a clean
-//! stop when the loss stops being a number.
+//! A training run on disk: mini-batch Adam over the training images (the steps are
+//! `convlab-learn`'s [`Session`], the loop the browser runs too), a validation pass on the
+//! unchanged validation images and a checkpoint after every epoch, and a clean stop when the
+//! loss stops being a number.
 //!
 //! One loop serves the three models through [`Objective`], which says what each minimises.
 
@@ -9,214 +9,16 @@ use std::io::Write as _;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
-use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::GradientsParams;
-use burn::tensor::{Device, Int, Tensor};
-use convlab_model::Batches;
-use convlab_model::{
-    AugmentConfig, Autoencoder, LeNet5, MnistDataset, Vae, bce_with_logits, vae_loss,
-};
+use burn::tensor::Device;
+use convlab_learn::{Hyper, Objective, Session, Totals};
+use convlab_model::{AugmentConfig, MnistDataset};
+use futures::executor::block_on;
 
 use crate::artifacts::{
     Divergence, EpochMetrics, ModelConfig, RunDir, TrainState, TrainingConfig, kind_name,
 };
 use crate::cli::TrainArgs;
 use crate::data::{self, Splits};
-
-/// What one forward pass costs, each part averaged over the batch (a `[1]` tensor).
-#[derive(Clone, Debug)]
-pub struct Losses {
-    /// What the optimiser minimises: cross-entropy (LeNet-5), BCE + β·KL (VAE), BCE (AE).
-    pub total: Tensor<1>,
-    /// Reconstruction BCE summed over the pixels (VAE, AE).
-    pub bce: Option<Tensor<1>>,
-    /// KL divergence of the posterior from the prior (VAE).
-    pub kl: Option<Tensor<1>>,
-    /// How many images of the batch were classified right (LeNet-5), a `[1]` tensor.
-    pub correct: Option<Tensor<1, Int>>,
-}
-
-/// A model the loop can train: how it scores a batch.
-pub trait Objective: Module {
-    /// The losses on one batch whose inputs are `inputs` and whose reconstruction target is
-    /// `targets`: for a denoising autoencoder the inputs are noisy and the targets clean.
-    /// LeNet-5 has no reconstruction and ignores `targets`.
-    ///
-    /// # Shapes
-    /// - `inputs`, `targets`: `[batch, 1, 28, 28]`; `labels`: `[batch]`
-    fn losses_with_targets(
-        &self,
-        inputs: Tensor<4>,
-        targets: Tensor<4>,
-        labels: Tensor<1, Int>,
-        beta: f64,
-    ) -> Losses;
-
-    /// The losses on one batch, each image its own reconstruction target.
-    ///
-    /// # Shapes
-    /// - `images`: `[batch, 1, 28, 28]`; `labels`: `[batch]`
-    fn losses(&self, images: Tensor<4>, labels: Tensor<1, Int>, beta: f64) -> Losses {
-        self.losses_with_targets(images.clone(), images, labels, beta)
-    }
-}
-
-impl Objective for LeNet5 {
-    fn losses_with_targets(
-        &self,
-        inputs: Tensor<4>,
-        _targets: Tensor<4>,
-        labels: Tensor<1, Int>,
-        _beta: f64,
-    ) -> Losses {
-        let logits = self.forward(inputs); // [batch, 10]
-        let [batch, _] = logits.dims();
-        let predicted: Tensor<1, Int> = logits.clone().argmax(1).reshape([batch]); // [batch]
-        let correct = predicted.equal(labels.clone()).int().sum(); // [1]
-        let total = CrossEntropyLossConfig::new()
-            .init(&logits.device())
-            .forward(logits, labels); // [1]
-        Losses {
-            total,
-            bce: None,
-            kl: None,
-            correct: Some(correct),
-        }
-    }
-}
-
-impl Objective for Vae {
-    fn losses_with_targets(
-        &self,
-        inputs: Tensor<4>,
-        targets: Tensor<4>,
-        _labels: Tensor<1, Int>,
-        beta: f64,
-    ) -> Losses {
-        let output = self.forward(inputs);
-        let loss = vae_loss(&output, targets, beta);
-        Losses {
-            total: loss.total,
-            bce: Some(loss.reconstruction),
-            kl: Some(loss.kl),
-            correct: None,
-        }
-    }
-}
-
-impl Objective for Autoencoder {
-    fn losses_with_targets(
-        &self,
-        inputs: Tensor<4>,
-        targets: Tensor<4>,
-        _labels: Tensor<1, Int>,
-        _beta: f64,
-    ) -> Losses {
-        let output = self.forward(inputs);
-        let bce = bce_with_logits(output.logits, targets);
-        Losses {
-            total: bce.clone(),
-            bce: Some(bce),
-            kl: None,
-            correct: None,
-        }
-    }
-}
-
-/// Sums over the images seen so far, to report per-image means.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Totals {
-    /// Images seen.
-    pub images: usize,
-    /// Sum of the per-image total loss.
-    pub loss: f64,
-    /// Sum of the per-image BCE, when the model has one.
-    pub bce: Option<f64>,
-    /// Sum of the per-image KL, when the model has one.
-    pub kl: Option<f64>,
-    /// Images classified right, when the model classifies.
-    pub correct: Option<f64>,
-}
-
-/// One batch's losses read back from the device: per-image means, and the count right.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BatchValues {
-    /// Mean total loss.
-    pub loss: f64,
-    /// Mean BCE.
-    pub bce: Option<f64>,
-    /// Mean KL.
-    pub kl: Option<f64>,
-    /// Images classified right.
-    pub correct: Option<f64>,
-}
-
-impl Losses {
-    /// Reads the values back with one transfer (they are one `[k]` tensor on the way).
-    pub fn read(&self) -> Result<BatchValues> {
-        let mut parts = vec![self.total.clone().inner()];
-        parts.extend(self.bce.clone().map(Tensor::inner));
-        parts.extend(self.kl.clone().map(Tensor::inner));
-        parts.extend(self.correct.clone().map(|c| c.inner().float()));
-        let values = Tensor::cat(parts, 0)
-            .into_data()
-            .convert::<f64>()
-            .try_to_vec::<f64>()
-            .map_err(|err| anyhow!("cannot read the loss back from the device: {err:?}"))?;
-        let mut values = values.into_iter();
-        let loss = values.next().unwrap_or(f64::NAN);
-        let mut next = |present: bool| present.then(|| values.next().unwrap_or(f64::NAN));
-        let bce = next(self.bce.is_some());
-        let kl = next(self.kl.is_some());
-        let correct = next(self.correct.is_some());
-        Ok(BatchValues {
-            loss,
-            bce,
-            kl,
-            correct,
-        })
-    }
-}
-
-impl Totals {
-    /// Adds a batch of `n` images.
-    pub fn add(&mut self, n: usize, values: BatchValues) {
-        let add = |sum: Option<f64>, mean: Option<f64>, weight: f64| {
-            mean.map(|m| sum.unwrap_or(0.0) + m * weight)
-        };
-        let weight = n as f64;
-        self.images += n;
-        self.loss += values.loss * weight;
-        self.bce = add(self.bce, values.bce, weight);
-        self.kl = add(self.kl, values.kl, weight);
-        self.correct = add(self.correct, values.correct, 1.0);
-    }
-
-    fn mean(&self, sum: f64) -> f64 {
-        sum / self.images.max(1) as f64
-    }
-
-    /// Mean total loss per image.
-    pub fn mean_loss(&self) -> f64 {
-        self.mean(self.loss)
-    }
-
-    /// Mean BCE per image.
-    pub fn mean_bce(&self) -> Option<f64> {
-        self.bce.map(|s| self.mean(s))
-    }
-
-    /// Mean KL per image.
-    pub fn mean_kl(&self) -> Option<f64> {
-        self.kl.map(|s| self.mean(s))
-    }
-
-    /// Fraction classified right.
-    pub fn accuracy(&self) -> Option<f64> {
-        self.correct.map(|s| self.mean(s))
-    }
-}
 
 /// Scores `model` on all of `data`, `batch_size` images at a time, without gradients.
 /// The VAE draws its noise from `device`'s generator: seed it first for a repeatable score.
@@ -227,14 +29,8 @@ pub fn score<M: Objective>(
     batch_size: usize,
     device: &Device,
 ) -> Result<Totals> {
-    let mut totals = Totals::default();
-    let indices: Vec<usize> = (0..data.len()).collect();
-    for chunk in indices.chunks(batch_size.max(1)) {
-        let batch = data.batch(chunk, device);
-        let values = model.losses(batch.images, batch.labels, beta).read()?;
-        totals.add(chunk.len(), values);
-    }
-    Ok(totals)
+    let score = convlab_learn::score(model, data, beta, batch_size, device, false);
+    Ok(block_on(score).map_err(|e| anyhow!(e))?.totals)
 }
 
 /// How a call to [`train`] ended.
@@ -292,20 +88,13 @@ pub fn train(
     }
 }
 
-fn fit<M: Objective>(
+fn fit<M: Objective + Clone>(
     model: M,
     config: &TrainingConfig,
     splits: &Splits,
     run: &RunDir,
     options: &TrainOptions,
 ) -> Result<TrainOutcome> {
-    let device = options.device.clone().autodiff();
-    let say = |line: String| {
-        if options.verbose {
-            println!("{line}");
-            let _ = std::io::stdout().flush();
-        }
-    };
     if config.batch_size == 0 {
         bail!("--batch-size must be at least 1");
     }
@@ -313,115 +102,37 @@ fn fit<M: Objective>(
         bail!("no training images");
     }
     config.augment.check()?;
-
-    let (mut model, mut optimizer, start) = if options.resume {
-        let state = run.read_state()?;
-        let model = run.load_weights(model)?;
-        let optimizer = if run.optimizer_path().is_file() {
-            run.load_optimizer(TrainingConfig::adam().init())?
-        } else {
-            TrainingConfig::adam().init()
-        };
-        run.truncate_metrics(state.epochs_completed)?;
-        if let Some(d) = &state.diverged {
-            say(format!(
-                "note: this run diverged before (epoch {}, loss {}); resuming from epoch {}",
-                d.epoch, d.loss, state.epochs_completed
-            ));
-        }
-        (model, optimizer, state.epochs_completed)
-    } else {
-        run.create()?;
-        run.write_config(config)?;
-        run.start_metrics()?;
-        run.save_weights(&model)?;
-        run.write_state(&TrainState::default())?;
-        (model, TrainingConfig::adam().init(), 0)
-    };
-    if options.resume {
-        // The number of epochs is the one thing a resumed run may change.
-        run.write_config(config)?;
-    }
-
-    let batches_per_epoch = splits.train.len().div_ceil(config.batch_size);
-    let mut last = None;
+    let (model, optimizer, start) = open_run(model, config, run, options)?;
+    let mut session = Session::new(
+        model,
+        optimizer,
+        splits.train.clone(),
+        config.augment,
+        config.seed,
+        options.device.clone().autodiff(),
+        start + 1,
+    );
     if start >= config.epochs {
-        say(format!(
-            "{} already has {start} epochs (asked for {}): nothing to do",
-            run.path().display(),
-            config.epochs
-        ));
+        say(
+            options,
+            format!(
+                "{} already has {start} epochs (asked for {}): nothing to do",
+                run.path().display(),
+                config.epochs
+            ),
+        );
     }
+    let mut last = None;
     for epoch in start + 1..=config.epochs {
         let started = Instant::now();
-        // Per-epoch seed: the VAE's noise in a resumed epoch is the same as uninterrupted.
-        device.seed(config.seed.wrapping_add(epoch as u64));
-        let order = data::epoch_order(splits.train.len(), config.seed, epoch);
-        let learning_rate = config.learning_rate_at(epoch);
-        let mut totals = Totals::default();
-        let mut window = (Instant::now(), 0usize);
-
-        for (index, chunk) in order.chunks(config.batch_size).enumerate() {
-            // Augmentation touches the training batches only: validation and test images
-            // are scored as they are.
-            let batch = data::training_batch(
-                &splits.train,
-                chunk,
-                &config.augment,
-                data::augment_seed(config.seed, epoch, index),
-                &device,
-            );
-            let losses =
-                model.losses_with_targets(batch.inputs, batch.targets, batch.labels, config.beta);
-            let values = losses.read()?;
-            if !values.loss.is_finite() {
-                let divergence = Divergence {
-                    epoch,
-                    batch: Some(index + 1),
-                    loss: format!("{}", values.loss),
-                };
-                return stop_diverged(run, epoch - 1, divergence);
-            }
-            let grads = GradientsParams::from_grads(losses.total.backward(), &model);
-            model = optimizer.step(learning_rate, model, grads);
-            totals.add(chunk.len(), values);
-            window.1 += chunk.len();
-
-            let done = index + 1;
-            if options.verbose && options.log_every > 0 && done % options.log_every == 0 {
-                let rate = window.1 as f64 / window.0.elapsed().as_secs_f64().max(1e-9);
-                eprintln!(
-                    "epoch {epoch}/{} · batch {done}/{batches_per_epoch} · loss {:.4} · {rate:.0} images/s",
-                    config.epochs,
-                    totals.mean_loss()
-                );
-                window = (Instant::now(), 0);
-            }
-        }
-
-        let validation = if splits.validation.is_empty() {
-            None
-        } else {
-            let plain = options.device.clone();
-            plain.seed(config.seed.wrapping_add(1_000_003));
-            let totals = score(
-                &model.valid(),
-                &splits.validation,
-                config.beta,
-                config.batch_size.max(256),
-                &plain,
-            )?;
-            if !totals.mean_loss().is_finite() {
-                let divergence = Divergence {
-                    epoch,
-                    batch: None,
-                    loss: format!("{}", totals.mean_loss()),
-                };
-                return stop_diverged(run, epoch - 1, divergence);
-            }
-            Some(totals)
+        let totals = match train_epoch(&mut session, config, options)? {
+            Ok(totals) => totals,
+            Err(divergence) => return stop_diverged(run, epoch - 1, divergence),
         };
-
+        let validation = match validate(session.model(), config, splits, options, epoch)? {
+            Ok(validation) => validation,
+            Err(divergence) => return stop_diverged(run, epoch - 1, divergence),
+        };
         let row = EpochMetrics {
             epoch,
             train_loss: totals.mean_loss(),
@@ -434,19 +145,152 @@ fn fit<M: Objective>(
             val_accuracy: validation.and_then(|v| v.accuracy()),
             seconds: started.elapsed().as_secs_f64(),
         };
-        run.append_metrics(&row)?;
-        run.save_weights(&model)?;
-        run.save_optimizer(&optimizer)?;
-        run.write_state(&TrainState {
-            epochs_completed: epoch,
-            diverged: None,
-        })?;
-        say(epoch_line(config, &row));
+        checkpoint(run, &session, &row)?;
+        say(options, epoch_line(config, &row));
         last = Some(row);
     }
     Ok(TrainOutcome::Finished {
         epochs_completed: config.epochs.max(start),
         last,
+    })
+}
+
+fn say(options: &TrainOptions, line: String) {
+    if options.verbose {
+        println!("{line}");
+        let _ = std::io::stdout().flush();
+    }
+}
+
+/// The weights, the optimizer and the number of epochs already done: a fresh run's (written
+/// out as epoch 0, so a run that diverges at once still leaves weights to inspect), or with
+/// `options.resume` those saved in `run`.
+fn open_run<M: Objective>(
+    model: M,
+    config: &TrainingConfig,
+    run: &RunDir,
+    options: &TrainOptions,
+) -> Result<(M, burn::optim::ModuleOptimizer, usize)> {
+    if !options.resume {
+        run.create()?;
+        run.write_config(config)?;
+        run.start_metrics()?;
+        run.save_weights(&model)?;
+        run.write_state(&TrainState::default())?;
+        return Ok((model, TrainingConfig::adam().init(), 0));
+    }
+    let state = run.read_state()?;
+    let model = run.load_weights(model)?;
+    let optimizer = if run.optimizer_path().is_file() {
+        run.load_optimizer(TrainingConfig::adam().init())?
+    } else {
+        TrainingConfig::adam().init()
+    };
+    run.truncate_metrics(state.epochs_completed)?;
+    if let Some(d) = &state.diverged {
+        say(
+            options,
+            format!(
+                "note: this run diverged before (epoch {}, loss {}); resuming from epoch {}",
+                d.epoch, d.loss, state.epochs_completed
+            ),
+        );
+    }
+    // The number of epochs is the one thing a resumed run may change.
+    run.write_config(config)?;
+    Ok((model, optimizer, state.epochs_completed))
+}
+
+/// One epoch of mini-batch steps: the training totals, or where the loss stopped being a
+/// number.
+fn train_epoch<M: Objective + Clone>(
+    session: &mut Session<M>,
+    config: &TrainingConfig,
+    options: &TrainOptions,
+) -> Result<Result<Totals, Divergence>> {
+    let epoch = session.epoch();
+    let hyper = Hyper {
+        learning_rate: config.learning_rate_at(epoch),
+        batch_size: config.batch_size,
+        beta: config.beta,
+        ..Hyper::default()
+    };
+    let batches_per_epoch = session.batches_per_epoch(config.batch_size);
+    let mut totals = Totals::default();
+    let mut window = (Instant::now(), 0usize);
+    loop {
+        let step = session.step(&hyper);
+        let values = block_on(step.losses.read(step.penalty.as_ref())).map_err(|e| anyhow!(e))?;
+        if !values.is_finite() {
+            return Ok(Err(Divergence {
+                epoch,
+                batch: Some(step.batch),
+                loss: format!("{}", values.loss),
+            }));
+        }
+        totals.add(step.images, values);
+        window.1 += step.images;
+        if options.verbose && options.log_every > 0 && step.batch.is_multiple_of(options.log_every)
+        {
+            let rate = window.1 as f64 / window.0.elapsed().as_secs_f64().max(1e-9);
+            eprintln!(
+                "epoch {epoch}/{} · batch {}/{batches_per_epoch} · loss {:.4} · {rate:.0} images/s",
+                config.epochs,
+                step.batch,
+                totals.mean_loss()
+            );
+            window = (Instant::now(), 0);
+        }
+        if step.ends_epoch {
+            return Ok(Ok(totals));
+        }
+    }
+}
+
+/// The validation totals after `epoch` (none without validation images), or a divergence
+/// when their loss is not a number.
+fn validate<M: Objective>(
+    model: &M,
+    config: &TrainingConfig,
+    splits: &Splits,
+    options: &TrainOptions,
+    epoch: usize,
+) -> Result<Result<Option<Totals>, Divergence>> {
+    if splits.validation.is_empty() {
+        return Ok(Ok(None));
+    }
+    let plain = options.device.clone();
+    plain.seed(config.seed.wrapping_add(1_000_003));
+    let batch_size = config.batch_size.max(256);
+    let totals = score(
+        &model.valid(),
+        &splits.validation,
+        config.beta,
+        batch_size,
+        &plain,
+    )?;
+    if !totals.mean_loss().is_finite() {
+        return Ok(Err(Divergence {
+            epoch,
+            batch: None,
+            loss: format!("{}", totals.mean_loss()),
+        }));
+    }
+    Ok(Ok(Some(totals)))
+}
+
+/// Saves an epoch: its metrics row, the weights, the optimizer and the state.
+fn checkpoint<M: Objective + Clone>(
+    run: &RunDir,
+    session: &Session<M>,
+    row: &EpochMetrics,
+) -> Result<()> {
+    run.append_metrics(row)?;
+    run.save_weights(session.model())?;
+    run.save_optimizer(session.optimizer())?;
+    run.write_state(&TrainState {
+        epochs_completed: row.epoch,
+        diverged: None,
     })
 }
 
@@ -579,47 +423,5 @@ pub fn config_from_args(args: &TrainArgs) -> TrainingConfig {
             noise: args.noise,
         },
         imported: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn totals_weight_batches_by_their_size() {
-        let mut totals = Totals::default();
-        let values = |loss, correct| BatchValues {
-            loss,
-            bce: None,
-            kl: None,
-            correct: Some(correct),
-        };
-        totals.add(3, values(1.0, 3.0));
-        totals.add(1, values(5.0, 0.0));
-        assert_eq!(totals.images, 4);
-        assert!((totals.mean_loss() - 2.0).abs() < 1e-12);
-        assert_eq!(totals.accuracy(), Some(0.75));
-        assert_eq!(totals.mean_bce(), None);
-    }
-
-    #[test]
-    fn lenet_losses_count_the_right_answers() {
-        let device = Device::flex();
-        let net = convlab_model::LeNet5Config::new().init(&device);
-        let images = Tensor::<4>::zeros([4, 1, 28, 28], &device);
-        let logits = net.forward(images.clone());
-        let predicted: Vec<i64> = logits
-            .argmax(1)
-            .into_data()
-            .convert::<i64>()
-            .try_to_vec::<i64>()
-            .unwrap();
-        // All-zero images give the same prediction p for all four; label two of them p.
-        let p = predicted[0];
-        let labels = Tensor::<1, Int>::from_data([p, p, (p + 1) % 10, (p + 2) % 10], &device);
-        let values = net.losses(images, labels, 1.0).read().unwrap();
-        assert_eq!(values.correct, Some(2.0));
-        assert!(values.loss.is_finite() && values.loss > 0.0);
     }
 }

@@ -50,7 +50,7 @@ impl Stop {
     }
 
     /// `Err(Cancelled)` once asked to stop.
-    fn check(&self) -> Result<(), Failure> {
+    pub fn check(&self) -> Result<(), Failure> {
         if self.0.get() {
             Err(Failure::Cancelled)
         } else {

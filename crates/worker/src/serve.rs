@@ -14,8 +14,8 @@ use futures::future::{LocalBoxFuture, Shared};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::gpu;
 use crate::models::{Failure, Models, Stop, WeightSource};
+use crate::{gpu, training};
 
 type Loading = Shared<LocalBoxFuture<'static, Result<Rc<Models>, String>>>;
 
@@ -170,6 +170,31 @@ async fn answer(request: Request, stop: &Stop) -> Result<Reply, Failure> {
         }
         Request::Networks { backend } => {
             Reply::Networks(Box::new(loaded(backend).await?.networks().await?))
+        }
+        Request::TrainStart { backend, setup } => {
+            Reply::TrainStarted(training::start(backend, setup).await?)
+        }
+        Request::TrainSteps {
+            max_steps,
+            budget_ms,
+            epochs,
+            settings,
+        } => {
+            let limits = training::Limits {
+                max_steps,
+                budget_ms,
+                epochs,
+            };
+            Reply::TrainProgress(training::steps(limits, settings, stop).await?)
+        }
+        Request::TrainEvaluate { split } => Reply::Evaluation(training::evaluate(split).await?),
+        Request::TrainRestoreBest => {
+            training::restore_best()?;
+            Reply::Done
+        }
+        Request::TrainReset => {
+            training::reset();
+            Reply::Done
         }
         Request::LoseGpu => {
             gpu::destroy();

@@ -12,3 +12,4 @@ pub mod latent_map;
 pub mod not_found;
 pub mod pooling;
 pub mod sobel;
+pub mod train;

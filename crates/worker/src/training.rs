@@ -1,0 +1,403 @@
+//! The worker's training run: one LeNet-5 trained by `convlab-learn`'s [`Session`] on the
+//! backend the page chose, in bursts of steps that each last at most the page's time budget,
+//! so the page can pause, step once, change a setting or stop between any two.
+//!
+//! At most one run lives here; starting another or resetting drops the old one, and with it
+//! every tensor it held. After each step only its few numbers are read back, asynchronously.
+
+use std::cell::RefCell;
+
+use burn::module::Module;
+use burn::tensor::Device;
+use convlab_learn::{
+    Hyper, OptimizerChoice, Regularization, Session, Totals, WeightSummary, confusion, score,
+};
+use convlab_model::{LeNet5, LeNet5Config, MnistDataset, synthetic_dataset};
+use convlab_protocol::{
+    Backend, EpochPoint, Evaluation, IMAGE_PIXELS, Split, StepPoint, StepSettings, TrainData,
+    TrainOptimizer, TrainProgress, TrainSetup, TrainStarted, WeightStats,
+};
+
+use crate::gpu;
+use crate::models::{Failure, Stop};
+
+/// Most images a run may hold, all splits together (MNIST's training and test sets).
+pub const MAX_IMAGES: u32 = 70_000;
+/// Most synthetic digits a run may ask the worker to draw.
+pub const MAX_SYNTHETIC: u32 = 20_000;
+/// Largest batch a step may take.
+pub const MAX_BATCH: u32 = 1_024;
+/// Images scored at a time in a validation or test pass.
+const SCORE_BATCH: usize = 250;
+/// Bins of the weights' histogram.
+const WEIGHT_BINS: usize = 41;
+
+struct Run {
+    session: Session<LeNet5>,
+    backend: Backend,
+    /// The device without autodiff, for scoring.
+    plain: Device,
+    optimizer: OptimizerChoice,
+    validation: MnistDataset,
+    test: MnistDataset,
+    /// The lowest validation loss so far and the weights that had it.
+    best: Option<(f32, LeNet5)>,
+    /// The current epoch's training sums.
+    epoch_totals: Totals,
+}
+
+enum Slot {
+    Empty,
+    Idle(Box<Run>),
+    Busy,
+}
+
+thread_local! {
+    static RUN: RefCell<Slot> = const { RefCell::new(Slot::Empty) };
+}
+
+/// The run, taken out of its slot while a request works on it.
+fn take() -> Result<Box<Run>, String> {
+    let slot = RUN.with(|slot| std::mem::replace(&mut *slot.borrow_mut(), Slot::Busy));
+    match slot {
+        Slot::Idle(run) => Ok(run),
+        Slot::Busy => Err("the training run is busy with another request".to_string()),
+        Slot::Empty => {
+            RUN.with(|slot| *slot.borrow_mut() = Slot::Empty);
+            Err("no training run: start one first".to_string())
+        }
+    }
+}
+
+fn put(run: Box<Run>) {
+    RUN.with(|slot| *slot.borrow_mut() = Slot::Idle(run));
+}
+
+/// Ends the run, freeing its tensors.
+pub fn reset() {
+    RUN.with(|slot| *slot.borrow_mut() = Slot::Empty);
+}
+
+fn optimizer(choice: TrainOptimizer) -> Result<OptimizerChoice, String> {
+    match choice {
+        TrainOptimizer::Adam => Ok(OptimizerChoice::Adam),
+        TrainOptimizer::Sgd { momentum } if (0.0..1.0).contains(&momentum) => {
+            Ok(OptimizerChoice::Sgd {
+                momentum: f64::from(momentum),
+            })
+        }
+        TrainOptimizer::Sgd { momentum } => Err(format!(
+            "momentum must be at least 0 and below 1, not {momentum}"
+        )),
+    }
+}
+
+/// The three splits of a run's data, checked.
+fn splits(setup: &TrainSetup) -> Result<[MnistDataset; 3], String> {
+    let (train, validation, test) = (setup.train, setup.validation, setup.test);
+    let total = u64::from(train) + u64::from(validation) + u64::from(test);
+    if train == 0 {
+        return Err("a run needs at least one training image".to_string());
+    }
+    if total > u64::from(MAX_IMAGES) {
+        return Err(format!(
+            "{total} images asked for; a run holds at most {MAX_IMAGES}"
+        ));
+    }
+    let total = total as usize;
+    let all = match &setup.data {
+        TrainData::Synthetic => {
+            if total > MAX_SYNTHETIC as usize {
+                return Err(format!(
+                    "{total} synthetic digits asked for; at most {MAX_SYNTHETIC} are drawn"
+                ));
+            }
+            synthetic_dataset(total, setup.seed).map_err(|e| e.to_string())?
+        }
+        TrainData::Images { images, labels } => {
+            if labels.len() < total || images.len() != labels.len() * IMAGE_PIXELS {
+                return Err(format!(
+                    "{} images with {} labels sent, {total} needed",
+                    images.len() / IMAGE_PIXELS,
+                    labels.len()
+                ));
+            }
+            if let Some(bad) = labels.iter().find(|&&l| l > 9) {
+                return Err(format!("a label is {bad}, not a digit 0–9"));
+            }
+            MnistDataset::from_parts(images.clone(), labels.clone()).map_err(|e| e.to_string())?
+        }
+    };
+    let range = |from: usize, len: u32| -> Vec<usize> { (from..from + len as usize).collect() };
+    let (t, v) = (train as usize, validation as usize);
+    Ok([
+        all.select(&range(0, train)),
+        all.select(&range(t, validation)),
+        all.select(&range(t + v, test)),
+    ])
+}
+
+/// Starts a run (dropping the one there was).
+pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, String> {
+    reset();
+    setup
+        .augment
+        .check()
+        .map_err(|e| format!("augmentation: {e}"))?;
+    let optimizer = optimizer(setup.optimizer)?;
+    let [train, validation, test] = splits(&setup)?;
+    let plain = match backend {
+        Backend::Cpu => Device::flex(),
+        Backend::WebGpu => gpu::device().await?,
+    };
+    let device = plain.clone().autodiff();
+    device.seed(setup.seed);
+    let model = LeNet5Config::new().init(&device);
+    let started = TrainStarted {
+        parameters: model.num_params() as u64,
+        train: setup.train,
+        validation: setup.validation,
+        test: setup.test,
+    };
+    let session = Session::new(
+        model,
+        optimizer.init(),
+        train,
+        setup.augment,
+        setup.seed,
+        device,
+        1,
+    );
+    put(Box::new(Run {
+        session,
+        backend,
+        plain,
+        optimizer,
+        validation,
+        test,
+        best: None,
+        epoch_totals: Totals::default(),
+    }));
+    Ok(started)
+}
+
+fn hyper(settings: &StepSettings) -> Result<Hyper, String> {
+    let StepSettings {
+        learning_rate,
+        batch_size,
+        l1,
+        l2,
+    } = *settings;
+    if !(learning_rate.is_finite() && learning_rate > 0.0) {
+        return Err(format!(
+            "the learning rate must be a number above 0, not {learning_rate}"
+        ));
+    }
+    if batch_size == 0 || batch_size > MAX_BATCH {
+        return Err(format!(
+            "the batch size must be 1–{MAX_BATCH}, not {batch_size}"
+        ));
+    }
+    for (name, value) in [("L1", l1), ("L2", l2)] {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(format!(
+                "the {name} strength must be 0 or more, not {value}"
+            ));
+        }
+    }
+    Ok(Hyper {
+        learning_rate: f64::from(learning_rate),
+        batch_size: batch_size as usize,
+        beta: 1.0,
+        regularization: Regularization {
+            l1: f64::from(l1),
+            l2: f64::from(l2),
+        },
+    })
+}
+
+fn check_device(backend: Backend) -> Result<(), String> {
+    match (backend, gpu::lost()) {
+        (Backend::WebGpu, Some(why)) => Err(why),
+        _ => Ok(()),
+    }
+}
+
+/// Where a burst of steps ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Steps at most.
+    pub max_steps: u32,
+    /// No step starts after this many milliseconds.
+    pub budget_ms: u32,
+    /// No step starts once this epoch has ended (0: no limit).
+    pub epochs: u32,
+}
+
+/// A burst of steps.
+pub async fn steps(
+    limits: Limits,
+    settings: StepSettings,
+    stop: &Stop,
+) -> Result<TrainProgress, Failure> {
+    let hyper = hyper(&settings)?;
+    let mut run = take()?;
+    let result = burst(&mut run, limits, &hyper, stop).await;
+    put(run);
+    result
+}
+
+async fn burst(
+    run: &mut Run,
+    limits: Limits,
+    hyper: &Hyper,
+    stop: &Stop,
+) -> Result<TrainProgress, Failure> {
+    let started = js_sys::Date::now();
+    let mut progress = TrainProgress {
+        steps: Vec::new(),
+        epochs: Vec::new(),
+        diverged: None,
+        images_per_second: 0.0,
+        weights: WeightStats::default(),
+    };
+    let mut images = 0usize;
+    for _ in 0..limits.max_steps {
+        if limits.epochs > 0 && run.session.epoch() > limits.epochs as usize {
+            break;
+        }
+        stop.check()?;
+        check_device(run.backend)?;
+        let step = run.session.step(hyper);
+        let values = step.losses.read(step.penalty.as_ref()).await?;
+        let finite = values.is_finite();
+        run.session.accept(finite);
+        let number = run.session.steps() as u32;
+        if !finite {
+            // Adam's moments may hold the overflow too: the kept weights go on afresh.
+            run.session.set_optimizer(run.optimizer.init());
+            run.epoch_totals = Totals::default();
+            progress.diverged = Some(format!(
+                "the loss became {} at step {number} (learning rate {}): the run is paused \
+                 with the last weights that scored a finite loss; lower the learning rate and \
+                 go on",
+                values.loss, hyper.learning_rate
+            ));
+            break;
+        }
+        images += step.images;
+        run.epoch_totals.add(step.images, values);
+        progress.steps.push(StepPoint {
+            step: number,
+            epoch: step.epoch as u32,
+            loss: values.loss as f32,
+            penalty: values.penalty.unwrap_or(0.0) as f32,
+            accuracy: (values.correct.unwrap_or(0.0) / step.images.max(1) as f64) as f32,
+        });
+        if step.ends_epoch {
+            progress
+                .epochs
+                .push(end_epoch(run, step.epoch as u32, number).await?);
+        }
+        if js_sys::Date::now() - started >= f64::from(limits.budget_ms) {
+            break;
+        }
+    }
+    let seconds = (js_sys::Date::now() - started) / 1000.0;
+    progress.images_per_second = (images as f64 / seconds.max(1e-3)) as f32;
+    progress.weights = weight_stats(&WeightSummary::read(run.session.model()).await?);
+    Ok(progress)
+}
+
+/// The epoch's numbers, with a validation pass; the best weights are kept.
+async fn end_epoch(run: &mut Run, epoch: u32, step: u32) -> Result<EpochPoint, String> {
+    let totals = std::mem::take(&mut run.epoch_totals);
+    let mut point = EpochPoint {
+        epoch,
+        step,
+        train_loss: totals.mean_loss() as f32,
+        train_accuracy: totals.accuracy().unwrap_or(0.0) as f32,
+        validation_loss: None,
+        validation_accuracy: None,
+    };
+    if run.validation.is_empty() {
+        return Ok(point);
+    }
+    let model = run.session.model().valid();
+    let scored = score(&model, &run.validation, 1.0, SCORE_BATCH, &run.plain, false).await?;
+    let loss = scored.totals.mean_loss() as f32;
+    point.validation_loss = Some(loss);
+    point.validation_accuracy = scored.totals.accuracy().map(|a| a as f32);
+    if loss.is_finite() && run.best.as_ref().is_none_or(|(best, _)| loss < *best) {
+        run.best = Some((loss, run.session.model().clone()));
+    }
+    Ok(point)
+}
+
+fn weight_stats(summary: &WeightSummary) -> WeightStats {
+    let values = &summary.values;
+    let reach = values
+        .iter()
+        .fold(
+            0.0f32,
+            |m, w| if w.is_finite() { m.max(w.abs()) } else { m },
+        )
+        .max(1e-6);
+    let mut bins = vec![0u32; WEIGHT_BINS];
+    for w in values.iter().filter(|w| w.is_finite()) {
+        let at = ((w + reach) / (2.0 * reach) * WEIGHT_BINS as f32) as usize;
+        bins[at.min(WEIGHT_BINS - 1)] += 1;
+    }
+    let count = |within: f32| values.iter().filter(|w| w.abs() <= within).count() as u32;
+    WeightStats {
+        count: values.len() as u32,
+        zero: count(0.0),
+        tiny: count(1e-3),
+        lo: -reach,
+        hi: reach,
+        bins,
+    }
+}
+
+/// The run's current weights scored on a split.
+pub async fn evaluate(split: Split) -> Result<Evaluation, String> {
+    let run = take()?;
+    let result = evaluate_run(&run, split).await;
+    put(run);
+    result
+}
+
+async fn evaluate_run(run: &Run, split: Split) -> Result<Evaluation, String> {
+    check_device(run.backend)?;
+    let data = match split {
+        Split::Validation => &run.validation,
+        Split::Test => &run.test,
+    };
+    if data.is_empty() {
+        return Err("this run has no images in that split".to_string());
+    }
+    let model = run.session.model().valid();
+    let scored = score(&model, data, 1.0, SCORE_BATCH, &run.plain, true).await?;
+    Ok(Evaluation {
+        split,
+        loss: scored.totals.mean_loss() as f32,
+        accuracy: scored.totals.accuracy().unwrap_or(0.0) as f32,
+        confusion: confusion(data.labels(), &scored.predicted, 10),
+        predicted: scored.predicted,
+        labels: data.labels().to_vec(),
+    })
+}
+
+/// Back to the weights of the epoch with the lowest validation loss.
+pub fn restore_best() -> Result<(), String> {
+    let mut run = take()?;
+    let result = match run.best.clone() {
+        Some((_, model)) => {
+            run.session.set_model(model);
+            Ok(())
+        }
+        None => Err("no epoch with a validation score has ended yet".to_string()),
+    };
+    put(run);
+    result
+}

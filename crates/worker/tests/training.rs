@@ -1,0 +1,133 @@
+//! The worker's training run in headless Chromium, on the CPU backend and on WebGPU
+//! (SwiftShader): `convlab-learn`'s loop lowers the loss, epochs end with a validation score,
+//! the confusion matrix counts every image, a learning rate too high pauses the run with
+//! finite weights that go on training, and a reset frees the run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use convlab_digits::AugmentConfig;
+use convlab_protocol::{Backend, Split, StepSettings, TrainData, TrainOptimizer, TrainSetup};
+use convlab_worker::Stop;
+use convlab_worker::training::{self, Limits};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn setup(train: u32, optimizer: TrainOptimizer) -> TrainSetup {
+    TrainSetup {
+        seed: 4,
+        train,
+        validation: 40,
+        test: 20,
+        data: TrainData::Synthetic,
+        optimizer,
+        augment: AugmentConfig::default(),
+    }
+}
+
+fn settings(learning_rate: f32, batch_size: u32) -> StepSettings {
+    StepSettings {
+        learning_rate,
+        batch_size,
+        l1: 0.0,
+        l2: 1e-4,
+    }
+}
+
+/// Up to `max_steps` steps, with no time or epoch limit.
+fn steps(max_steps: u32) -> Limits {
+    Limits {
+        max_steps,
+        budget_ms: 600_000,
+        epochs: 0,
+    }
+}
+
+async fn losses(max_steps: u32, settings: StepSettings) -> Vec<f32> {
+    let progress = training::steps(steps(max_steps), settings, &Stop::default())
+        .await
+        .unwrap();
+    assert!(progress.diverged.is_none(), "{:?}", progress.diverged);
+    progress.steps.iter().map(|s| s.loss).collect()
+}
+
+fn mean(values: &[f32]) -> f32 {
+    values.iter().sum::<f32>() / values.len() as f32
+}
+
+async fn training_lowers_the_loss_on(backend: Backend, steps: u32) {
+    let started = training::start(backend, setup(64, TrainOptimizer::Adam))
+        .await
+        .unwrap();
+    assert_eq!(started.parameters, 61_706);
+    let curve = losses(steps, settings(0.003, 16)).await;
+    assert_eq!(curve.len(), steps as usize);
+    let third = curve.len() / 3;
+    let (first, last) = (mean(&curve[..third]), mean(&curve[curve.len() - third..]));
+    assert!(last < first, "{backend:?}: {curve:?}");
+    assert!(curve.iter().all(|l| l.is_finite()));
+
+    let evaluation = training::evaluate(Split::Validation).await.unwrap();
+    assert_eq!(evaluation.confusion.iter().sum::<u32>(), 40);
+    assert_eq!(evaluation.predicted.len(), 40);
+    let right: u32 = (0..10).map(|c| evaluation.confusion[c * 11]).sum();
+    assert!((evaluation.accuracy - right as f32 / 40.0).abs() < 1e-6);
+    training::reset();
+    assert!(
+        training::evaluate(Split::Test).await.is_err(),
+        "reset ends the run"
+    );
+}
+
+/// One test: the worker holds one run, so its parts run one after another.
+#[wasm_bindgen_test]
+async fn the_training_run() {
+    training_lowers_the_loss_on(Backend::Cpu, 24).await;
+    training_lowers_the_loss_on(Backend::WebGpu, 12).await;
+    epochs_end_with_a_validation_score_and_the_best_can_be_restored().await;
+    a_learning_rate_too_high_pauses_the_run_with_finite_weights().await;
+}
+
+async fn epochs_end_with_a_validation_score_and_the_best_can_be_restored() {
+    training::start(Backend::Cpu, setup(32, TrainOptimizer::Adam))
+        .await
+        .unwrap();
+    assert!(training::restore_best().is_err(), "no epoch yet");
+    // 32 images in batches of 16: two steps an epoch; three epochs of the ten steps asked.
+    let limits = Limits {
+        epochs: 3,
+        ..steps(10)
+    };
+    let progress = training::steps(limits, settings(0.003, 16), &Stop::default())
+        .await
+        .unwrap();
+    assert_eq!(progress.steps.len(), 6);
+    let epochs: Vec<u32> = progress.epochs.iter().map(|e| e.epoch).collect();
+    assert_eq!(epochs, [1, 2, 3]);
+    assert!(progress.epochs.iter().all(|e| e.validation_loss.is_some()));
+    assert_eq!(progress.weights.count, 61_706 - 236);
+    assert_eq!(progress.weights.bins.iter().sum::<u32>(), 61_706 - 236);
+    training::restore_best().unwrap();
+    training::reset();
+}
+
+async fn a_learning_rate_too_high_pauses_the_run_with_finite_weights() {
+    training::start(
+        Backend::Cpu,
+        setup(64, TrainOptimizer::Sgd { momentum: 0.0 }),
+    )
+    .await
+    .unwrap();
+    let wild = training::steps(steps(20), settings(1e6, 16), &Stop::default())
+        .await
+        .unwrap();
+    let why = wild.diverged.expect("a learning rate of 10⁶ diverges");
+    assert!(why.contains("learning rate"), "{why}");
+    assert!(wild.steps.len() < 20);
+    // The kept weights are numbers, and a sane learning rate goes on from them.
+    let calm = losses(2, settings(0.01, 16)).await;
+    assert!(calm.iter().all(|l| l.is_finite()), "{calm:?}");
+    // Settings out of range are refused, not run.
+    let bad = training::steps(steps(1), settings(f32::NAN, 16), &Stop::default()).await;
+    assert!(bad.is_err());
+    training::reset();
+}

@@ -1,0 +1,63 @@
+//! The training lab's calls: one run in the model worker, driven in short bursts of steps.
+//! Unlike the other model calls these need no shipped weights: a run starts from fresh ones.
+
+use convlab_protocol::{Backend, Reply, Request};
+pub use convlab_protocol::{
+    EpochPoint, Evaluation, Split, StepPoint, StepSettings, TrainData, TrainOptimizer,
+    TrainProgress, TrainSetup, TrainStarted, WeightStats,
+};
+
+use super::unexpected;
+use crate::worker;
+
+/// Starts a run of a fresh LeNet-5 on `backend`, replacing the worker's previous run.
+pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, String> {
+    match worker::call(Request::TrainStart { backend, setup }).await? {
+        Reply::TrainStarted(started) => Ok(started),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// Up to `max_steps` steps, for at most about `budget_ms` (a step is never cut short), and
+/// none after epoch `epochs` has ended.
+pub async fn steps(
+    max_steps: u32,
+    budget_ms: u32,
+    epochs: u32,
+    settings: StepSettings,
+) -> Result<TrainProgress, String> {
+    let request = Request::TrainSteps {
+        max_steps,
+        budget_ms,
+        epochs,
+        settings,
+    };
+    match worker::call(request).await? {
+        Reply::TrainProgress(progress) => Ok(progress),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// The run's current weights scored on `split`, with the confusion matrix.
+pub async fn evaluate(split: Split) -> Result<Evaluation, String> {
+    match worker::call(Request::TrainEvaluate { split }).await? {
+        Reply::Evaluation(evaluation) => Ok(evaluation),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// Back to the weights of the epoch with the lowest validation loss.
+pub async fn restore_best() -> Result<(), String> {
+    match worker::call(Request::TrainRestoreBest).await? {
+        Reply::Done => Ok(()),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// Ends the run, freeing its memory in the worker.
+pub async fn reset() -> Result<(), String> {
+    match worker::call(Request::TrainReset).await? {
+        Reply::Done => Ok(()),
+        other => Err(unexpected(&other)),
+    }
+}

@@ -1,0 +1,66 @@
+//! The lab's settings in the URL query, one key each, as one [`LabSettings`] signal.
+
+use convlab_digits::AugmentConfig;
+use leptos::prelude::*;
+
+use super::settings::{LabSettings, OptimizerParam};
+use crate::url_state::use_query_state;
+
+/// The settings in the address bar (defaults where a key is absent or unreadable), and a
+/// setter for all of them at once.
+pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>) {
+    let d = LabSettings::DEFAULT;
+    let (train, set_train) = use_query_state("n", d.train);
+    let (validation, set_validation) = use_query_state("nv", d.validation);
+    let (test, set_test) = use_query_state("nt", d.test);
+    let (seed, set_seed) = use_query_state("seed", d.seed);
+    let (optimizer, set_optimizer) = use_query_state("opt", OptimizerParam::Adam);
+    let (translate, set_translate) = use_query_state("shift", d.augment.translate);
+    let (rotate, set_rotate) = use_query_state("rot", d.augment.rotate);
+    let (scale, set_scale) = use_query_state("zoom", d.augment.scale);
+    let (flip, set_flip) = use_query_state("flip", d.augment.flip);
+    let (noise, set_noise) = use_query_state("noise", d.augment.noise);
+    let (learning_rate, set_learning_rate) = use_query_state("lr", d.learning_rate);
+    let (batch_size, set_batch_size) = use_query_state("bs", d.batch_size);
+    let (l1, set_l1) = use_query_state("l1", d.l1);
+    let (l2, set_l2) = use_query_state("l2", d.l2);
+    let (epochs, set_epochs) = use_query_state("ep", d.epochs);
+
+    let settings = Signal::derive(move || LabSettings {
+        train: train.get(),
+        validation: validation.get(),
+        test: test.get(),
+        seed: seed.get(),
+        optimizer: optimizer.get(),
+        augment: AugmentConfig {
+            translate: translate.get(),
+            rotate: rotate.get(),
+            scale: scale.get(),
+            flip: flip.get(),
+            noise: noise.get(),
+        },
+        learning_rate: learning_rate.get(),
+        batch_size: batch_size.get(),
+        l1: l1.get(),
+        l2: l2.get(),
+        epochs: epochs.get(),
+    });
+    let set = Callback::new(move |s: LabSettings| {
+        set_train.run(s.train);
+        set_validation.run(s.validation);
+        set_test.run(s.test);
+        set_seed.run(s.seed);
+        set_optimizer.run(s.optimizer);
+        set_translate.run(s.augment.translate);
+        set_rotate.run(s.augment.rotate);
+        set_scale.run(s.augment.scale);
+        set_flip.run(s.augment.flip);
+        set_noise.run(s.augment.noise);
+        set_learning_rate.run(s.learning_rate);
+        set_batch_size.run(s.batch_size);
+        set_l1.run(s.l1);
+        set_l2.run(s.l2);
+        set_epochs.run(s.epochs);
+    });
+    (settings, set)
+}

@@ -1,0 +1,253 @@
+//! The lab's settings as they live in the URL query, their limits, and the presets that set
+//! up each of the lecture's pitfalls.
+
+use std::fmt;
+use std::str::FromStr;
+
+use convlab_digits::AugmentConfig;
+
+use crate::ml::training::{StepSettings, TrainData, TrainOptimizer, TrainSetup};
+
+/// Most synthetic digits a run draws, all splits together (the worker's limit).
+pub(super) const MAX_IMAGES: usize = 20_000;
+/// Largest batch.
+pub(super) const MAX_BATCH: usize = 1_024;
+/// Most epochs a run is asked for.
+pub(super) const MAX_EPOCHS: usize = 200;
+
+/// The optimizer choice in the URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(super) enum OptimizerParam {
+    #[default]
+    Adam,
+    Sgd,
+    Momentum,
+}
+
+impl OptimizerParam {
+    pub(super) const OPTIONS: [(&'static str, &'static str); 3] = [
+        ("adam", "Adam"),
+        ("sgd", "SGD"),
+        ("momentum", "SGD + momentum 0.9"),
+    ];
+
+    pub(super) fn to_protocol(self) -> TrainOptimizer {
+        match self {
+            OptimizerParam::Adam => TrainOptimizer::Adam,
+            OptimizerParam::Sgd => TrainOptimizer::Sgd { momentum: 0.0 },
+            OptimizerParam::Momentum => TrainOptimizer::Sgd { momentum: 0.9 },
+        }
+    }
+}
+
+impl fmt::Display for OptimizerParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OptimizerParam::Adam => "adam",
+            OptimizerParam::Sgd => "sgd",
+            OptimizerParam::Momentum => "momentum",
+        })
+    }
+}
+
+impl FromStr for OptimizerParam {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "adam" => Ok(OptimizerParam::Adam),
+            "sgd" => Ok(OptimizerParam::Sgd),
+            "momentum" => Ok(OptimizerParam::Momentum),
+            _ => Err(format!("unknown optimizer {s:?}")),
+        }
+    }
+}
+
+/// Everything a run is made of: what needs a new run (the setup) and what a step uses.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct LabSettings {
+    pub(super) train: usize,
+    pub(super) validation: usize,
+    pub(super) test: usize,
+    pub(super) seed: u64,
+    pub(super) optimizer: OptimizerParam,
+    pub(super) augment: AugmentConfig,
+    pub(super) learning_rate: f32,
+    pub(super) batch_size: usize,
+    pub(super) l1: f32,
+    pub(super) l2: f32,
+    pub(super) epochs: usize,
+}
+
+impl LabSettings {
+    /// The page's defaults: a reasonable fit in a minute or so on a laptop's CPU.
+    pub(super) const DEFAULT: LabSettings = LabSettings {
+        train: 2_000,
+        validation: 500,
+        test: 500,
+        seed: 1,
+        optimizer: OptimizerParam::Adam,
+        augment: AugmentConfig {
+            translate: 0.0,
+            rotate: 0.0,
+            scale: 0.0,
+            flip: false,
+            noise: 0.0,
+        },
+        learning_rate: 0.002,
+        batch_size: 32,
+        l1: 0.0,
+        l2: 0.0,
+        epochs: 10,
+    };
+
+    /// Why these settings cannot start a run, if they cannot.
+    pub(super) fn check(&self) -> Result<(), String> {
+        let total = self
+            .train
+            .saturating_add(self.validation)
+            .saturating_add(self.test);
+        if self.train == 0 {
+            return Err("a run needs at least one training image".into());
+        }
+        if total > MAX_IMAGES {
+            return Err(format!(
+                "{total} images in all; the lab draws at most {MAX_IMAGES}"
+            ));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err("the learning rate must be above 0".into());
+        }
+        if !(1..=MAX_BATCH).contains(&self.batch_size) {
+            return Err(format!("the batch size must be 1–{MAX_BATCH}"));
+        }
+        self.augment
+            .check()
+            .map_err(|e| format!("augmentation: {e}"))
+    }
+
+    pub(super) fn setup(&self) -> TrainSetup {
+        TrainSetup {
+            seed: self.seed,
+            train: self.train as u32,
+            validation: self.validation as u32,
+            test: self.test as u32,
+            data: TrainData::Synthetic,
+            optimizer: self.optimizer.to_protocol(),
+            augment: self.augment,
+        }
+    }
+
+    pub(super) fn step(&self) -> StepSettings {
+        StepSettings {
+            learning_rate: self.learning_rate,
+            batch_size: self.batch_size as u32,
+            l1: self.l1,
+            l2: self.l2,
+        }
+    }
+
+    /// A short description, for a run's legend and the test set's record.
+    pub(super) fn describe(&self) -> String {
+        let mut parts = vec![
+            format!("{} images", self.train),
+            self.optimizer.to_string(),
+            format!("lr {}", self.learning_rate),
+            format!("batch {}", self.batch_size),
+        ];
+        if self.l1 > 0.0 {
+            parts.push(format!("L1 {}", self.l1));
+        }
+        if self.l2 > 0.0 {
+            parts.push(format!("L2 {}", self.l2));
+        }
+        if !self.augment.is_identity() {
+            parts.push(format!("aug: {}", self.augment.describe()));
+        }
+        parts.push(format!("seed {}", self.seed));
+        parts.join(", ")
+    }
+}
+
+/// A named set-up for one of the lecture's points.
+pub(super) struct Preset {
+    pub(super) name: &'static str,
+    pub(super) slide: &'static str,
+    pub(super) settings: LabSettings,
+}
+
+/// The presets, in the lecture's order.
+pub(super) fn presets() -> Vec<Preset> {
+    let d = LabSettings::DEFAULT;
+    vec![
+        Preset {
+            name: "A good fit",
+            slide: "Training – Quality of a fit",
+            settings: d.clone(),
+        },
+        Preset {
+            name: "Over-training",
+            slide: "Over-training; Validation/Test dataset",
+            settings: LabSettings {
+                train: 300,
+                validation: 1_000,
+                epochs: 40,
+                ..d.clone()
+            },
+        },
+        Preset {
+            name: "6 ≠ 9 (rotate 180°)",
+            slide: "Data augmentation; Confusion matrix",
+            settings: LabSettings {
+                augment: AugmentConfig {
+                    rotate: 180.0,
+                    ..d.augment
+                },
+                ..d.clone()
+            },
+        },
+        Preset {
+            name: "Learning rate too high",
+            slide: "CNN – Model Training",
+            settings: LabSettings {
+                optimizer: OptimizerParam::Sgd,
+                learning_rate: 100.0,
+                ..d.clone()
+            },
+        },
+        Preset {
+            name: "L1: sparse weights",
+            slide: "Training – Regularization L1",
+            settings: LabSettings {
+                l1: 0.0005,
+                ..d.clone()
+            },
+        },
+        Preset {
+            name: "L2: small weights",
+            slide: "Training – Regularization L2",
+            settings: LabSettings { l2: 0.005, ..d },
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_and_presets_are_valid_and_optimizers_round_trip() {
+        assert_eq!(LabSettings::DEFAULT.check(), Ok(()));
+        for preset in presets() {
+            assert_eq!(preset.settings.check(), Ok(()), "{}", preset.name);
+        }
+        for (slug, _) in OptimizerParam::OPTIONS {
+            let parsed: OptimizerParam = slug.parse().unwrap();
+            assert_eq!(parsed.to_string(), slug);
+        }
+        let too_many = LabSettings {
+            train: MAX_IMAGES,
+            ..LabSettings::DEFAULT
+        };
+        assert!(too_many.check().is_err());
+    }
+}
