@@ -57,8 +57,8 @@ pub const PAGES: &[PageInfo] = &[
     PageInfo {
         route: "/train",
         title: "Training lab",
-        slides: "CNN – Model Training; Quality of a fit; Over-training; Validation/Test dataset; Confusion matrix; Regularization L1/L2",
-        summary: "Train LeNet-5 in the browser: train, validation and test curves, over-training and early stopping, 6 ≠ 9 under rotation in the confusion matrix, a learning rate too high, L1 sparsity and L2 shrinkage.",
+        slides: "CNN – Model Training; Quality of a fit; Over-training; Validation/Test dataset; Confusion matrix; Vanishing gradients; Regularization L1/L2; (Layer)Normalization",
+        summary: "Train LeNet-5 or a deep MLP in the browser: train, validation and test curves, over-training and early stopping, 6 ≠ 9 under rotation in the confusion matrix, a learning rate too high, L1 sparsity and L2 shrinkage, gradients vanishing through sigmoids.",
     },
     PageInfo {
         route: "/draw",

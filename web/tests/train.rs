@@ -95,3 +95,24 @@ async fn a_learning_rate_too_high_pauses_the_run_and_says_why() {
     assert!(text("train-status").starts_with("paused"));
     assert!(text("train-message").contains("last weights that scored a finite loss"));
 }
+
+#[wasm_bindgen_test]
+async fn a_deep_sigmoid_mlp_shows_its_gradients_vanishing() {
+    let url = "/train?model=mlp&depth=10&n=32&nv=0&nt=0&ep=1&bs=32&opt=sgd&lr=0.1";
+    let _app = mount_model_page(url, "page-train").await;
+    click("train-start");
+    wait_until("the step", 240.0, || find("train-gradients").is_some()).await;
+    let norm = |i: usize| -> f32 {
+        find(&format!("gradient-{i}"))
+            .unwrap()
+            .get_attribute("data-norm")
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Ten hidden layers and the output: the first hidden layer's gradient is far below the
+    // tenth's.
+    assert!(find("gradient-10").is_some() && find("gradient-11").is_none());
+    assert!(norm(0) < norm(9) * 1e-3, "{} vs {}", norm(0), norm(9));
+    assert!(text("train-status").contains("MLP"));
+}

@@ -4,10 +4,10 @@
 //! [`Losses::read`] brings the few numbers back in one asynchronous transfer, the only way to
 //! read a WebGPU tensor in a browser, and [`Totals`] adds batches up to per-image means.
 
-use burn::module::Module;
+use burn::module::{Module, ParamId};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
-use convlab_model::{Autoencoder, LeNet5, Vae, bce_with_logits, vae_loss};
+use convlab_model::{Autoencoder, Classifier, LeNet5, Vae, bce_with_logits, vae_loss};
 
 /// What one forward pass costs, each part averaged over the batch (a `[1]` tensor).
 #[derive(Clone, Debug)]
@@ -48,6 +48,12 @@ pub trait Objective: Module {
     fn losses(&self, images: Tensor<4>, labels: Tensor<1, Int>, beta: f64) -> Losses {
         self.losses_with_targets(images.clone(), images, labels, beta)
     }
+
+    /// The layers whose weight gradients a run reports, input side first: each one's name,
+    /// the id of its weight tensor and that tensor's rank (2 or 4). None by default.
+    fn weight_layers(&self) -> Vec<(String, ParamId, usize)> {
+        Vec::new()
+    }
 }
 
 /// Cross-entropy of class logits, the number right and the classes given.
@@ -79,6 +85,22 @@ impl Objective for LeNet5 {
         _beta: f64,
     ) -> Losses {
         classification_losses(self.forward(inputs), labels)
+    }
+}
+
+impl Objective for Classifier {
+    fn losses_with_targets(
+        &self,
+        inputs: Tensor<4>,
+        _targets: Tensor<4>,
+        labels: Tensor<1, Int>,
+        _beta: f64,
+    ) -> Losses {
+        classification_losses(self.forward(inputs), labels)
+    }
+
+    fn weight_layers(&self) -> Vec<(String, ParamId, usize)> {
+        Classifier::weight_layers(self)
     }
 }
 

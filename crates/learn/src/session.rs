@@ -7,6 +7,7 @@
 //! and tell the session whether they were finite ([`Session::accept`]), so a run that diverges
 //! keeps the last weights that scored a finite loss.
 
+use burn::module::ParamId;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use convlab_model::{AugmentConfig, MnistDataset};
@@ -46,6 +47,9 @@ pub struct Step {
     pub losses: Losses,
     /// The L1/L2 penalty of the weights the batch was scored with, when the run has one.
     pub penalty: Option<Tensor<1>>,
+    /// The norm ‖∂L/∂W‖ of each weight layer's gradient ([`Objective::weight_layers`]'s
+    /// order), `[layers]`; `None` for a model that lists no layers.
+    pub gradient_norms: Option<Tensor<1>>,
     /// Images in the batch.
     pub images: usize,
     /// The epoch the batch belongs to (1-based).
@@ -183,6 +187,7 @@ impl<M: Objective + Clone> Session<M> {
             None => losses.total.clone(),
         };
         let grads = GradientsParams::from_grads(objective.backward(), &self.model);
+        let gradient_norms = gradient_norms(&grads, &self.model.weight_layers());
         self.scored = self.model.clone();
         self.model = self
             .optimizer
@@ -191,6 +196,7 @@ impl<M: Objective + Clone> Session<M> {
         let step = Step {
             losses,
             penalty,
+            gradient_norms,
             images: chunk.len(),
             epoch: self.epoch,
             batch: self.batch + 1,
@@ -218,6 +224,27 @@ impl<M: Objective + Clone> Session<M> {
             self.scored = self.good.clone();
         }
     }
+}
+
+/// `‖g‖` of each listed weight's gradient, as one tensor; a weight without a gradient counts 0.
+fn gradient_norms(
+    grads: &GradientsParams,
+    layers: &[(String, ParamId, usize)],
+) -> Option<Tensor<1>> {
+    let squares: Vec<Option<Tensor<1>>> = layers
+        .iter()
+        .map(|(_, id, rank)| match rank {
+            2 => grads.get::<2>(*id).map(|g| g.square().sum()),
+            4 => grads.get::<4>(*id).map(|g| g.square().sum()),
+            _ => None,
+        })
+        .collect();
+    let device = squares.iter().flatten().next()?.device();
+    let squares = squares
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| Tensor::zeros([1], &device)))
+        .collect();
+    Some(Tensor::cat(squares, 0).sqrt())
 }
 
 #[cfg(test)]
@@ -324,4 +351,53 @@ mod tests {
     }
 
     use crate::WeightSummary;
+}
+
+#[cfg(test)]
+mod gradient_tests {
+    use super::*;
+    use crate::OptimizerChoice;
+    use convlab_model::{Activation, Classifier, MlpConfig, synthetic_dataset};
+    use futures::executor::block_on;
+
+    fn first_step_norms(activation: Activation, layer_norm: bool) -> Vec<f32> {
+        let device = Device::flex().autodiff();
+        device.seed(11);
+        let mlp = MlpConfig::new()
+            .with_depth(10)
+            .with_activation(activation)
+            .with_layer_norm(layer_norm)
+            .init(&device);
+        let mut run = Session::new(
+            Classifier::Mlp(mlp),
+            OptimizerChoice::Sgd { momentum: 0.0 }.init(),
+            synthetic_dataset(32, 11).unwrap(),
+            AugmentConfig::default(),
+            11,
+            device,
+            1,
+        );
+        let step = run.step(&Hyper {
+            batch_size: 32,
+            learning_rate: 0.1,
+            ..Hyper::default()
+        });
+        let norms = step.gradient_norms.expect("an MLP lists its layers");
+        block_on(norms.into_data_async())
+            .unwrap()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_deep_sigmoid_stack_passes_back_vanishing_gradients_relu_and_layernorm_do_not() {
+        let sigmoid = first_step_norms(Activation::Sigmoid, false);
+        assert_eq!(sigmoid.len(), 11, "ten hidden layers and the output");
+        // The first layer's gradient is orders of magnitude below the last hidden layer's.
+        let (first, last) = (sigmoid[0], sigmoid[9]);
+        assert!(first < last * 1e-3, "sigmoid: {sigmoid:?}");
+        let relu = first_step_norms(Activation::Relu, true);
+        assert!(relu[0] > relu[9] * 1e-2, "relu + LayerNorm: {relu:?}");
+    }
 }

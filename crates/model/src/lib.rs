@@ -6,6 +6,8 @@
 //! - [`Autoencoder`]: the same encoder and decoder without sampling and KL, for the
 //!   AE-versus-VAE comparison.
 //! - [`LeNet5`]: LeCun's digit classifier (61,706 parameters), and every layer's feature maps.
+//! - [`Mlp`]: a perceptron of configurable depth, activation, biases and LayerNorm (the
+//!   vanishing-gradient slides); [`Classifier`] is either, for a training run.
 //! - [`AlexNet`]: the 2012 ImageNet classifier (62,378,344 parameters), for its architecture
 //!   card only; [`architecture`] reads any of the models' layers from the modules.
 //! - [`loss`]: BCE-with-logits summed over pixels and the KL term, both reported.
@@ -31,12 +33,14 @@ pub mod alexnet;
 pub mod architecture;
 pub mod autoencoder;
 pub mod batch;
+pub mod classifier;
 pub mod conv;
 pub mod cpu_decoder;
 pub mod decoder;
 pub mod encoder;
 pub mod lenet;
 pub mod loss;
+pub mod mlp;
 mod simd;
 pub mod sparse;
 pub mod vae;
@@ -55,11 +59,13 @@ pub use alexnet::{AlexNet, AlexNetConfig};
 pub use architecture::Architecture;
 pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderOutput};
 pub use batch::{Batches, MnistBatch};
+pub use classifier::Classifier;
 pub use cpu_decoder::CpuDecoder;
 pub use decoder::{ConvDecoder, ConvDecoderConfig};
 pub use encoder::{ConvEncoder, ConvEncoderConfig};
 pub use lenet::{FEATURE_MAP_LAYERS, LeNet5, LeNet5Config};
 pub use loss::{VaeLoss, bce_with_logits, kl_divergence, vae_loss};
+pub use mlp::{Mlp, MlpConfig};
 pub use vae::{LatentGaussian, Noise, Vae, VaeConfig, VaeOutput};
 pub use weights::{
     ModelSpec, WeightsError, WeightsManifest, load_autoencoder, load_lenet, load_vae,

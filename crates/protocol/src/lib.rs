@@ -22,8 +22,8 @@ mod networks;
 mod training;
 pub use networks::{FeatureMap, KernelBank, NamedLayer, Network, Networks};
 pub use training::{
-    EpochPoint, Evaluation, Split, StepPoint, StepSettings, TrainData, TrainOptimizer,
-    TrainProgress, TrainSetup, TrainStarted, WeightStats,
+    EpochPoint, Evaluation, LayerGradient, MlpActivation, Split, StepPoint, StepSettings,
+    TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted, WeightStats,
 };
 
 /// Values in one 28×28 image.
@@ -145,7 +145,7 @@ pub enum Request {
     },
     /// LeNet-5's and AlexNet's layers and LeNet-5's convolution kernels: [`Reply::Networks`].
     Networks { backend: Backend },
-    /// Start a training run of a fresh LeNet-5 on `backend` (replacing the run there was):
+    /// Start a training run of a fresh network on `backend` (replacing the run there was):
     /// [`Reply::TrainStarted`].
     TrainStart { backend: Backend, setup: TrainSetup },
     /// Up to `max_steps` optimizer steps of the run, stopping early once `budget_ms` have

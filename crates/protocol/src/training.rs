@@ -17,6 +17,31 @@ pub enum TrainOptimizer {
     Sgd { momentum: f32 },
 }
 
+/// The activation of an MLP's hidden layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MlpActivation {
+    Sigmoid,
+    Tanh,
+    Relu,
+}
+
+/// The network a run trains, freshly initialised.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TrainModel {
+    /// LeNet-5 (61,706 parameters).
+    LeNet5,
+    /// A perceptron: 784 → `depth` hidden layers of `width` → 10.
+    Mlp {
+        depth: u32,
+        width: u32,
+        activation: MlpActivation,
+        /// Whether each layer adds a bias.
+        bias: bool,
+        /// A LayerNorm after each hidden layer.
+        layer_norm: bool,
+    },
+}
+
 /// Where a run's images come from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TrainData {
@@ -41,6 +66,7 @@ pub struct TrainSetup {
     pub validation: u32,
     pub test: u32,
     pub data: TrainData,
+    pub model: TrainModel,
     pub optimizer: TrainOptimizer,
     /// Random changes to the training images (validation and test images stay as they are).
     pub augment: AugmentConfig,
@@ -111,6 +137,15 @@ pub struct TrainProgress {
     /// Training images per second over the burst's steps.
     pub images_per_second: f32,
     pub weights: WeightStats,
+    /// The norm of each weight layer's gradient at the burst's last step, input side first.
+    pub gradients: Vec<LayerGradient>,
+}
+
+/// One layer's weight gradient norm `‖∂L/∂W‖`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerGradient {
+    pub layer: String,
+    pub norm: f32,
 }
 
 /// The split an evaluation scores.

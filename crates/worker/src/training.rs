@@ -1,4 +1,4 @@
-//! The worker's training run: one LeNet-5 trained by `convlab-learn`'s [`Session`] on the
+//! The worker's training run: one classifier (LeNet-5 or an MLP) trained by `convlab-learn`'s [`Session`] on the
 //! backend the page chose, in bursts of steps that each last at most the page's time budget,
 //! so the page can pause, step once, change a setting or stop between any two.
 //!
@@ -12,10 +12,13 @@ use burn::tensor::Device;
 use convlab_learn::{
     Hyper, OptimizerChoice, Regularization, Session, Totals, WeightSummary, confusion, score,
 };
-use convlab_model::{LeNet5, LeNet5Config, MnistDataset, synthetic_dataset};
+use convlab_model::{
+    Activation, Classifier, LeNet5Config, MlpConfig, MnistDataset, synthetic_dataset,
+};
 use convlab_protocol::{
-    Backend, EpochPoint, Evaluation, IMAGE_PIXELS, Split, StepPoint, StepSettings, TrainData,
-    TrainOptimizer, TrainProgress, TrainSetup, TrainStarted, WeightStats,
+    Backend, EpochPoint, Evaluation, IMAGE_PIXELS, LayerGradient, MlpActivation, Split, StepPoint,
+    StepSettings, TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted,
+    WeightStats,
 };
 
 use crate::gpu;
@@ -33,7 +36,9 @@ const SCORE_BATCH: usize = 250;
 const WEIGHT_BINS: usize = 41;
 
 struct Run {
-    session: Session<LeNet5>,
+    session: Session<Classifier>,
+    /// The weight layers' names, input side first.
+    layers: Vec<String>,
     backend: Backend,
     /// The device without autodiff, for scoring.
     plain: Device,
@@ -41,7 +46,7 @@ struct Run {
     validation: MnistDataset,
     test: MnistDataset,
     /// The lowest validation loss so far and the weights that had it.
-    best: Option<(f32, LeNet5)>,
+    best: Option<(f32, Classifier)>,
     /// The current epoch's training sums.
     epoch_totals: Totals,
 }
@@ -90,6 +95,33 @@ fn optimizer(choice: TrainOptimizer) -> Result<OptimizerChoice, String> {
             "momentum must be at least 0 and below 1, not {momentum}"
         )),
     }
+}
+
+/// A fresh network as `model` describes it, on `device`.
+fn network(model: TrainModel, device: &Device) -> Result<Classifier, String> {
+    Ok(match model {
+        TrainModel::LeNet5 => Classifier::LeNet5(LeNet5Config::new().init(device)),
+        TrainModel::Mlp {
+            depth,
+            width,
+            activation,
+            bias,
+            layer_norm,
+        } => {
+            let config = MlpConfig::new()
+                .with_depth(depth as usize)
+                .with_width(width as usize)
+                .with_activation(match activation {
+                    MlpActivation::Sigmoid => Activation::Sigmoid,
+                    MlpActivation::Tanh => Activation::Tanh,
+                    MlpActivation::Relu => Activation::Relu,
+                })
+                .with_bias(bias)
+                .with_layer_norm(layer_norm);
+            config.check()?;
+            Classifier::Mlp(config.init(device))
+        }
+    })
 }
 
 /// The three splits of a run's data, checked.
@@ -152,7 +184,8 @@ pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, 
     };
     let device = plain.clone().autodiff();
     device.seed(setup.seed);
-    let model = LeNet5Config::new().init(&device);
+    let model = network(setup.model, &device)?;
+    let layers = model.weight_layers().into_iter().map(|(n, ..)| n).collect();
     let started = TrainStarted {
         parameters: model.num_params() as u64,
         train: setup.train,
@@ -170,6 +203,7 @@ pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, 
     );
     put(Box::new(Run {
         session,
+        layers,
         backend,
         plain,
         optimizer,
@@ -260,8 +294,10 @@ async fn burst(
         diverged: None,
         images_per_second: 0.0,
         weights: WeightStats::default(),
+        gradients: Vec::new(),
     };
     let mut images = 0usize;
+    let mut last_norms = None;
     for _ in 0..limits.max_steps {
         if limits.epochs > 0 && run.session.epoch() > limits.epochs as usize {
             break;
@@ -286,6 +322,7 @@ async fn burst(
             break;
         }
         images += step.images;
+        last_norms = step.gradient_norms.clone();
         run.epoch_totals.add(step.images, values);
         progress.steps.push(StepPoint {
             step: number,
@@ -306,6 +343,24 @@ async fn burst(
     let seconds = (js_sys::Date::now() - started) / 1000.0;
     progress.images_per_second = (images as f64 / seconds.max(1e-3)) as f32;
     progress.weights = weight_stats(&WeightSummary::read(run.session.model()).await?);
+    if let Some(norms) = last_norms {
+        let norms = norms
+            .into_data_async()
+            .await
+            .map_err(|e| format!("cannot read the gradients back: {e:?}"))?
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| format!("the gradients have an unexpected type: {e:?}"))?;
+        progress.gradients = run
+            .layers
+            .iter()
+            .zip(norms)
+            .map(|(layer, norm)| LayerGradient {
+                layer: layer.clone(),
+                norm,
+            })
+            .collect();
+    }
     Ok(progress)
 }
 

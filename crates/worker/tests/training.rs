@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use convlab_digits::AugmentConfig;
-use convlab_protocol::{Backend, Split, StepSettings, TrainData, TrainOptimizer, TrainSetup};
+use convlab_protocol::{
+    Backend, MlpActivation, Split, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup,
+};
 use convlab_worker::Stop;
 use convlab_worker::training::{self, Limits};
 use wasm_bindgen_test::*;
@@ -19,6 +21,7 @@ fn setup(train: u32, optimizer: TrainOptimizer) -> TrainSetup {
         validation: 40,
         test: 20,
         data: TrainData::Synthetic,
+        model: TrainModel::LeNet5,
         optimizer,
         augment: AugmentConfig::default(),
     }
@@ -85,6 +88,43 @@ async fn the_training_run() {
     training_lowers_the_loss_on(Backend::WebGpu, 12).await;
     epochs_end_with_a_validation_score_and_the_best_can_be_restored().await;
     a_learning_rate_too_high_pauses_the_run_with_finite_weights().await;
+    a_deep_sigmoid_mlp_reports_vanishing_gradients().await;
+}
+
+async fn a_deep_sigmoid_mlp_reports_vanishing_gradients() {
+    let mlp = TrainModel::Mlp {
+        depth: 10,
+        width: 32,
+        activation: MlpActivation::Sigmoid,
+        bias: true,
+        layer_norm: false,
+    };
+    let started = training::start(
+        Backend::Cpu,
+        TrainSetup {
+            model: mlp,
+            ..setup(32, TrainOptimizer::Sgd { momentum: 0.0 })
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        started.parameters,
+        784 * 32 + 32 + 9 * (32 * 32 + 32) + 32 * 10 + 10
+    );
+    let progress = training::steps(steps(1), settings(0.1, 32), &Stop::default())
+        .await
+        .unwrap();
+    let names: Vec<&str> = progress
+        .gradients
+        .iter()
+        .map(|g| g.layer.as_str())
+        .collect();
+    assert_eq!(names.len(), 11);
+    assert_eq!((names[0], names[10]), ("hidden 1", "output"));
+    let norms: Vec<f32> = progress.gradients.iter().map(|g| g.norm).collect();
+    assert!(norms[0] < norms[9] * 1e-3, "{norms:?}");
+    training::reset();
 }
 
 async fn epochs_end_with_a_validation_score_and_the_best_can_be_restored() {

@@ -3,8 +3,8 @@
 
 use convlab_protocol::{Backend, Reply, Request};
 pub use convlab_protocol::{
-    EpochPoint, Evaluation, Split, StepPoint, StepSettings, TrainData, TrainOptimizer,
-    TrainProgress, TrainSetup, TrainStarted, WeightStats,
+    EpochPoint, Evaluation, LayerGradient, MlpActivation, Split, StepPoint, StepSettings,
+    TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted, WeightStats,
 };
 
 use super::unexpected;

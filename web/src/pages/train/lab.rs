@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use super::settings::LabSettings;
 use crate::ml::Backend;
 use crate::ml::training::{
-    self, EpochPoint, Evaluation, Split, StepPoint, TrainStarted, WeightStats,
+    self, EpochPoint, Evaluation, LayerGradient, Split, StepPoint, TrainStarted, WeightStats,
 };
 
 /// How long one burst of steps may take in the worker.
@@ -49,6 +49,8 @@ pub(super) struct Lab {
     pub(super) steps: RwSignal<Vec<StepPoint>>,
     pub(super) epochs: RwSignal<Vec<EpochPoint>>,
     pub(super) weights: RwSignal<Option<WeightStats>>,
+    /// Each weight layer's gradient norm at the latest step.
+    pub(super) gradients: RwSignal<Vec<LayerGradient>>,
     pub(super) images_per_second: RwSignal<f32>,
     /// What went wrong, or why the run paused itself.
     pub(super) message: RwSignal<Option<String>>,
@@ -70,6 +72,7 @@ impl Lab {
             steps: RwSignal::new(Vec::new()),
             epochs: RwSignal::new(Vec::new()),
             weights: RwSignal::new(None),
+            gradients: RwSignal::new(Vec::new()),
             images_per_second: RwSignal::new(0.0),
             message: RwSignal::new(None),
             evaluation: RwSignal::new(None),
@@ -108,6 +111,7 @@ impl Lab {
         self.steps.set(Vec::new());
         self.epochs.set(Vec::new());
         self.weights.set(None);
+        self.gradients.set(Vec::new());
         self.run_settings.set(Some(settings.clone()));
         spawn_local(async move {
             match training::start(backend, settings.setup()).await {
@@ -240,6 +244,9 @@ impl Lab {
         })?;
         self.epochs.try_update(|e| e.extend(progress.epochs))?;
         self.weights.try_set(Some(progress.weights));
+        if !progress.gradients.is_empty() {
+            self.gradients.try_set(progress.gradients);
+        }
         self.images_per_second.try_set(progress.images_per_second);
         Some(())
     }
@@ -286,6 +293,7 @@ impl Lab {
         self.steps.set(Vec::new());
         self.epochs.set(Vec::new());
         self.weights.set(None);
+        self.gradients.set(Vec::new());
         self.evaluation.set(None);
         self.test_used.set(None);
         self.message.set(None);

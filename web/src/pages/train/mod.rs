@@ -7,6 +7,7 @@
 
 mod confusion;
 mod curves;
+mod gradients;
 mod lab;
 mod query;
 mod settings;
@@ -19,9 +20,13 @@ use leptos::prelude::*;
 
 use self::confusion::Confusion;
 use self::curves::Curves;
+use self::gradients::Gradients;
 use self::lab::{Lab, Status};
 use self::query::use_lab_settings;
-use self::settings::{LabSettings, MAX_BATCH, MAX_EPOCHS, MAX_IMAGES, OptimizerParam, presets};
+use self::settings::{
+    ActivationParam, LabSettings, MAX_BATCH, MAX_DEPTH, MAX_EPOCHS, MAX_IMAGES, MAX_WIDTH,
+    ModelParam, OptimizerParam, presets,
+};
 use self::weights::Weights;
 use crate::components::controls::{NumberField, SelectField, SliderField, Toggle};
 use crate::components::digit::DigitStrip;
@@ -87,9 +92,15 @@ pub fn TrainPage() -> impl IntoView {
             Status::Finished => "finished",
         };
         let backend = ctx.backend.get().name();
+        let network = lab.run_settings.with(|s| {
+            s.as_ref().map_or("LeNet-5", |s| match s.model {
+                ModelParam::LeNet5 => "LeNet-5",
+                ModelParam::Mlp => "MLP",
+            })
+        });
         match started {
             Some(s) => format!(
-                "{state} · step {step}, epoch {epoch} · {:.0} images/s on {backend} · LeNet-5, {} parameters · {} training, {} validation, {} test images",
+                "{state} · step {step}, epoch {epoch} · {:.0} images/s on {backend} · {network}, {} parameters · {} training, {} validation, {} test images",
                 lab.images_per_second.get(),
                 thousands(s.parameters),
                 thousands(s.train),
@@ -130,9 +141,10 @@ pub fn TrainPage() -> impl IntoView {
         <section class="page model-page train" data-testid="page-train">
             <h1>"Training lab"</h1>
             <p class="lede">
-                "Train LeNet-5 here, in your browser, on synthetic digits, and cause each pitfall of the lecture's "
+                "Train LeNet-5 (or a perceptron of any depth) here, in your browser, on synthetic digits, and cause each pitfall of the lecture's "
                 "training slides: a fit that is good, one that learns its 300 images by heart (over-training), "
-                "a learning rate so high the loss stops being a number, rotations that make a 6 a 9, L1 and L2. "
+                "a learning rate so high the loss stops being a number, rotations that make a 6 a 9, L1 and L2, "
+                "gradients that vanish in a deep sigmoid network. "
                 "The images are split into a training set (what the optimiser sees), a validation set (scored after "
                 "every epoch, to choose settings and when to stop) and a test set (kept apart for one final score)."
             </p>
@@ -161,6 +173,38 @@ pub fn TrainPage() -> impl IntoView {
                         })
                         testid="train-optimizer"
                     />
+                    <SelectField
+                        label="network"
+                        options=ModelParam::OPTIONS.to_vec()
+                        value=Signal::derive(move || settings.get().model.to_string())
+                        on_change=Callback::new(move |v: String| {
+                            if let Ok(m) = v.parse() {
+                                let mut s = settings.get_untracked();
+                                s.model = m;
+                                set_settings.run(s);
+                            }
+                        })
+                        testid="train-model"
+                    />
+                    <Show when=move || settings.get().model == ModelParam::Mlp>
+                        <NumberField label="hidden layers" value=Signal::derive(move || settings.get().depth) on_change=change_count(|s, v| s.depth = v) min=1 max=MAX_DEPTH slider=true testid="train-depth" />
+                        <NumberField label="units per layer" value=Signal::derive(move || settings.get().width) on_change=change_count(|s, v| s.width = v) min=1 max=MAX_WIDTH testid="train-width" />
+                        <SelectField
+                            label="activation"
+                            options=ActivationParam::OPTIONS.to_vec()
+                            value=Signal::derive(move || settings.get().activation.to_string())
+                            on_change=Callback::new(move |v: String| {
+                                if let Ok(a) = v.parse() {
+                                    let mut s = settings.get_untracked();
+                                    s.activation = a;
+                                    set_settings.run(s);
+                                }
+                            })
+                            testid="train-activation"
+                        />
+                        <Toggle label="biases" value=Signal::derive(move || settings.get().bias) on_change=Callback::new(move |v| { let mut s = settings.get_untracked(); s.bias = v; set_settings.run(s); }) testid="train-bias" />
+                        <Toggle label="LayerNorm after each hidden layer" value=Signal::derive(move || settings.get().layer_norm) on_change=Callback::new(move |v| { let mut s = settings.get_untracked(); s.layer_norm = v; set_settings.run(s); }) testid="train-layernorm" />
+                    </Show>
                 </fieldset>
                 <fieldset>
                     <legend>"Augmentation of the training images (a new run)"</legend>
@@ -204,6 +248,8 @@ pub fn TrainPage() -> impl IntoView {
             <Confusion lab=lab />
             <h2>"Regularisation: the weights"</h2>
             <Weights lab=lab />
+            <h2>"Vanishing gradients"</h2>
+            <Gradients lab=lab />
         </section>
     }
 }

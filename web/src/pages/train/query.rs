@@ -3,7 +3,7 @@
 use convlab_digits::AugmentConfig;
 use leptos::prelude::*;
 
-use super::settings::{LabSettings, OptimizerParam};
+use super::settings::LabSettings;
 use crate::url_state::use_query_state;
 
 /// The settings in the address bar (defaults where a key is absent or unreadable), and a
@@ -14,7 +14,13 @@ pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>)
     let (validation, set_validation) = use_query_state("nv", d.validation);
     let (test, set_test) = use_query_state("nt", d.test);
     let (seed, set_seed) = use_query_state("seed", d.seed);
-    let (optimizer, set_optimizer) = use_query_state("opt", OptimizerParam::Adam);
+    let (optimizer, set_optimizer) = use_query_state("opt", d.optimizer);
+    let (model, set_model) = use_query_state("model", d.model);
+    let (depth, set_depth) = use_query_state("depth", d.depth);
+    let (width, set_width) = use_query_state("width", d.width);
+    let (activation, set_activation) = use_query_state("act", d.activation);
+    let (bias, set_bias) = use_query_state("bias", d.bias);
+    let (layer_norm, set_layer_norm) = use_query_state("ln", d.layer_norm);
     let (translate, set_translate) = use_query_state("shift", d.augment.translate);
     let (rotate, set_rotate) = use_query_state("rot", d.augment.rotate);
     let (scale, set_scale) = use_query_state("zoom", d.augment.scale);
@@ -32,6 +38,12 @@ pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>)
         test: test.get(),
         seed: seed.get(),
         optimizer: optimizer.get(),
+        model: model.get(),
+        depth: depth.get(),
+        width: width.get(),
+        activation: activation.get(),
+        bias: bias.get(),
+        layer_norm: layer_norm.get(),
         augment: AugmentConfig {
             translate: translate.get(),
             rotate: rotate.get(),
@@ -51,6 +63,12 @@ pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>)
         set_test.run(s.test);
         set_seed.run(s.seed);
         set_optimizer.run(s.optimizer);
+        set_model.run(s.model);
+        set_depth.run(s.depth);
+        set_width.run(s.width);
+        set_activation.run(s.activation);
+        set_bias.run(s.bias);
+        set_layer_norm.run(s.layer_norm);
         set_translate.run(s.augment.translate);
         set_rotate.run(s.augment.rotate);
         set_scale.run(s.augment.scale);

@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use convlab_digits::AugmentConfig;
 
-use crate::ml::training::{StepSettings, TrainData, TrainOptimizer, TrainSetup};
+use crate::ml::training::{
+    MlpActivation, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup,
+};
 
 /// Most synthetic digits a run draws, all splits together (the worker's limit).
 pub(super) const MAX_IMAGES: usize = 20_000;
@@ -14,6 +16,62 @@ pub(super) const MAX_IMAGES: usize = 20_000;
 pub(super) const MAX_BATCH: usize = 1_024;
 /// Most epochs a run is asked for.
 pub(super) const MAX_EPOCHS: usize = 200;
+
+/// Most hidden layers of the MLP.
+pub(super) const MAX_DEPTH: usize = 20;
+/// Widest hidden layer of the MLP.
+pub(super) const MAX_WIDTH: usize = 512;
+
+/// A choice in the URL, written as its slug.
+macro_rules! slugged {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $slug:literal, $label:literal;)+ }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(super) enum $name {
+            $($variant,)+
+        }
+
+        impl $name {
+            pub(super) const OPTIONS: &'static [(&'static str, &'static str)] =
+                &[$(($slug, $label),)+];
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self {
+                    $($name::$variant => $slug,)+
+                })
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($slug => Ok($name::$variant),)+
+                    _ => Err(format!("unknown choice {s:?}")),
+                }
+            }
+        }
+    };
+}
+
+slugged! {
+    /// The network a run trains.
+    ModelParam {
+        LeNet5 => "lenet5", "LeNet-5";
+        Mlp => "mlp", "MLP (depth, activation, bias, LayerNorm)";
+    }
+}
+
+slugged! {
+    /// The MLP's activation.
+    ActivationParam {
+        Sigmoid => "sigmoid", "sigmoid";
+        Tanh => "tanh", "tanh";
+        Relu => "relu", "ReLU";
+    }
+}
 
 /// The optimizer choice in the URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -70,6 +128,12 @@ pub(super) struct LabSettings {
     pub(super) test: usize,
     pub(super) seed: u64,
     pub(super) optimizer: OptimizerParam,
+    pub(super) model: ModelParam,
+    pub(super) depth: usize,
+    pub(super) width: usize,
+    pub(super) activation: ActivationParam,
+    pub(super) bias: bool,
+    pub(super) layer_norm: bool,
     pub(super) augment: AugmentConfig,
     pub(super) learning_rate: f32,
     pub(super) batch_size: usize,
@@ -86,6 +150,12 @@ impl LabSettings {
         test: 500,
         seed: 1,
         optimizer: OptimizerParam::Adam,
+        model: ModelParam::LeNet5,
+        depth: 8,
+        width: 32,
+        activation: ActivationParam::Sigmoid,
+        bias: true,
+        layer_norm: false,
         augment: AugmentConfig {
             translate: 0.0,
             rotate: 0.0,
@@ -117,6 +187,13 @@ impl LabSettings {
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err("the learning rate must be above 0".into());
         }
+        if self.model == ModelParam::Mlp
+            && !((1..=MAX_DEPTH).contains(&self.depth) && (1..=MAX_WIDTH).contains(&self.width))
+        {
+            return Err(format!(
+                "the MLP's depth must be 1–{MAX_DEPTH} and its width 1–{MAX_WIDTH}"
+            ));
+        }
         if !(1..=MAX_BATCH).contains(&self.batch_size) {
             return Err(format!("the batch size must be 1–{MAX_BATCH}"));
         }
@@ -132,6 +209,20 @@ impl LabSettings {
             validation: self.validation as u32,
             test: self.test as u32,
             data: TrainData::Synthetic,
+            model: match self.model {
+                ModelParam::LeNet5 => TrainModel::LeNet5,
+                ModelParam::Mlp => TrainModel::Mlp {
+                    depth: self.depth as u32,
+                    width: self.width as u32,
+                    activation: match self.activation {
+                        ActivationParam::Sigmoid => MlpActivation::Sigmoid,
+                        ActivationParam::Tanh => MlpActivation::Tanh,
+                        ActivationParam::Relu => MlpActivation::Relu,
+                    },
+                    bias: self.bias,
+                    layer_norm: self.layer_norm,
+                },
+            },
             optimizer: self.optimizer.to_protocol(),
             augment: self.augment,
         }
@@ -148,7 +239,19 @@ impl LabSettings {
 
     /// A short description, for a run's legend and the test set's record.
     pub(super) fn describe(&self) -> String {
+        let network = match self.model {
+            ModelParam::LeNet5 => "LeNet-5".to_string(),
+            ModelParam::Mlp => format!(
+                "MLP {}×{} {}{}{}",
+                self.depth,
+                self.width,
+                self.activation,
+                if self.bias { "" } else { " no bias" },
+                if self.layer_norm { " + LayerNorm" } else { "" }
+            ),
+        };
         let mut parts = vec![
+            network,
             format!("{} images", self.train),
             self.optimizer.to_string(),
             format!("lr {}", self.learning_rate),
@@ -225,7 +328,34 @@ pub(super) fn presets() -> Vec<Preset> {
         Preset {
             name: "L2: small weights",
             slide: "Training – Regularization L2",
-            settings: LabSettings { l2: 0.005, ..d },
+            settings: LabSettings {
+                l2: 0.005,
+                ..d.clone()
+            },
+        },
+        Preset {
+            name: "Vanishing gradients (deep sigmoid MLP)",
+            slide: "Training – Vanishing gradients",
+            settings: LabSettings {
+                model: ModelParam::Mlp,
+                depth: 12,
+                optimizer: OptimizerParam::Sgd,
+                learning_rate: 0.5,
+                ..d.clone()
+            },
+        },
+        Preset {
+            name: "ReLU + LayerNorm (gradients kept)",
+            slide: "Training – (Layer)Normalization; Adding biases",
+            settings: LabSettings {
+                model: ModelParam::Mlp,
+                depth: 12,
+                activation: ActivationParam::Relu,
+                layer_norm: true,
+                optimizer: OptimizerParam::Sgd,
+                learning_rate: 0.05,
+                ..d
+            },
         },
     ]
 }
