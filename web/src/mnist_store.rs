@@ -274,8 +274,17 @@ impl MnistStore {
 
     /// The test set, once both of its files are loaded.
     pub fn test_set(&self) -> Option<Result<MnistDataset, String>> {
-        let images = self.get(Slot::TestImages)?;
-        let labels = self.get(Slot::TestLabels)?;
+        self.dataset(Slot::TestImages)
+    }
+
+    /// The training set, once both of its files are loaded.
+    pub fn train_set(&self) -> Option<Result<MnistDataset, String>> {
+        self.dataset(Slot::TrainImages)
+    }
+
+    fn dataset(&self, images: Slot) -> Option<Result<MnistDataset, String>> {
+        let labels = self.get(images.partner())?;
+        let images = self.get(images)?;
         let pixels = images
             .values
             .iter()
@@ -345,6 +354,8 @@ const SERVED_DIR: &str = "mnist/";
 pub struct MnistHandle {
     /// The test set, when both of its files are loaded.
     pub test_set: ArcRwSignal<Option<Arc<MnistDataset>>>,
+    /// The training set, when both of its files are loaded.
+    pub train_set: ArcRwSignal<Option<Arc<MnistDataset>>>,
     /// [`MnistStore::status`], or what is being read.
     pub status: ArcRwSignal<String>,
     /// Why the last files given were not (all) taken.
@@ -355,6 +366,7 @@ impl MnistHandle {
     fn new() -> Self {
         Self {
             test_set: ArcRwSignal::new(None),
+            train_set: ArcRwSignal::new(None),
             status: ArcRwSignal::new(MnistStore::default().status()),
             error: ArcRwSignal::new(None),
         }
@@ -440,27 +452,29 @@ pub async fn reload() {
 
 /// Puts the store's state into the signals; `errors` replaces the error shown when given.
 fn publish(errors: Option<Vec<String>>) {
-    let (status, test_set) = STORE.with(|s| {
+    let (status, test_set, train_set) = STORE.with(|s| {
         let s = s.borrow();
-        (s.status(), s.test_set())
+        (s.status(), s.test_set(), s.train_set())
     });
     let handle = HANDLE.with(Clone::clone);
     let mut errors = errors;
-    let test_set = match test_set {
-        Some(Ok(set)) => Some(Arc::new(set)),
-        Some(Err(e)) => {
-            errors.get_or_insert_with(Vec::new).push(e);
-            None
+    for (set, signal) in [(test_set, &handle.test_set), (train_set, &handle.train_set)] {
+        let set = match set {
+            Some(Ok(set)) => Some(Arc::new(set)),
+            Some(Err(e)) => {
+                errors.get_or_insert_with(Vec::new).push(e);
+                None
+            }
+            None => None,
+        };
+        let changed = match (&set, signal.get_untracked()) {
+            (Some(a), Some(b)) => a.as_ref() != b.as_ref(),
+            (None, None) => false,
+            _ => true,
+        };
+        if changed {
+            signal.set(set);
         }
-        None => None,
-    };
-    let changed = match (&test_set, handle.test_set.get_untracked()) {
-        (Some(a), Some(b)) => a.as_ref() != b.as_ref(),
-        (None, None) => false,
-        _ => true,
-    };
-    if changed {
-        handle.test_set.set(test_set);
     }
     handle.status.set(status);
     if let Some(errors) = errors {

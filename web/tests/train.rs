@@ -83,7 +83,7 @@ async fn a_short_run_finishes_with_curves_a_confusion_matrix_and_one_test_score(
 #[wasm_bindgen_test]
 async fn a_learning_rate_too_high_pauses_the_run_and_says_why() {
     let _app = mount_model_page(
-        "/train?n=64&nv=20&nt=0&bs=16&opt=sgd&lr=100&ep=50",
+        "/train?n=64&nv=20&nt=0&bs=16&opt=sgd&lr=1000&ep=50",
         "page-train",
     )
     .await;

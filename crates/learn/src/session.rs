@@ -396,8 +396,8 @@ mod gradient_tests {
         assert_eq!(sigmoid.len(), 11, "ten hidden layers and the output");
         // The first layer's gradient is orders of magnitude below the last hidden layer's.
         let (first, last) = (sigmoid[0], sigmoid[9]);
-        assert!(first < last * 1e-3, "sigmoid: {sigmoid:?}");
+        assert!(first < last * 1e-2, "sigmoid: {sigmoid:?}");
         let relu = first_step_norms(Activation::Relu, true);
-        assert!(relu[0] > relu[9] * 1e-2, "relu + LayerNorm: {relu:?}");
+        assert!(relu[0] * 10.0 > relu[9], "relu + LayerNorm: {relu:?}");
     }
 }

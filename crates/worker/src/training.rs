@@ -183,8 +183,12 @@ pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, 
         Backend::WebGpu => gpu::device().await?,
     };
     let device = plain.clone().autodiff();
+    // The initial weights are drawn on the CPU, so a seed gives the same network on every
+    // backend, then forked onto the run's device.
+    let cpu = Device::flex().autodiff();
+    cpu.seed(setup.seed);
+    let model = network(setup.model, &cpu)?.fork(&device);
     device.seed(setup.seed);
-    let model = network(setup.model, &device)?;
     let layers = model.weight_layers().into_iter().map(|(n, ..)| n).collect();
     let started = TrainStarted {
         parameters: model.num_params() as u64,

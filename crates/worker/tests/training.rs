@@ -84,11 +84,13 @@ async fn training_lowers_the_loss_on(backend: Backend, steps: u32) {
 /// One test: the worker holds one run, so its parts run one after another.
 #[wasm_bindgen_test]
 async fn the_training_run() {
+    webgpu_and_the_cpu_agree_on_the_first_step().await;
     training_lowers_the_loss_on(Backend::Cpu, 24).await;
     training_lowers_the_loss_on(Backend::WebGpu, 12).await;
     epochs_end_with_a_validation_score_and_the_best_can_be_restored().await;
     a_learning_rate_too_high_pauses_the_run_with_finite_weights().await;
     a_deep_sigmoid_mlp_reports_vanishing_gradients().await;
+    l1_raises_the_share_of_tiny_weights().await;
 }
 
 async fn a_deep_sigmoid_mlp_reports_vanishing_gradients() {
@@ -123,8 +125,46 @@ async fn a_deep_sigmoid_mlp_reports_vanishing_gradients() {
     assert_eq!(names.len(), 11);
     assert_eq!((names[0], names[10]), ("hidden 1", "output"));
     let norms: Vec<f32> = progress.gradients.iter().map(|g| g.norm).collect();
-    assert!(norms[0] < norms[9] * 1e-3, "{norms:?}");
+    assert!(norms[0] < norms[9] * 1e-2, "sigmoid: {norms:?}");
     training::reset();
+    training::start(
+        Backend::Cpu,
+        TrainSetup {
+            model: TrainModel::Mlp {
+                depth: 10,
+                width: 32,
+                activation: MlpActivation::Relu,
+                bias: true,
+                layer_norm: true,
+            },
+            ..setup(32, TrainOptimizer::Sgd { momentum: 0.0 })
+        },
+    )
+    .await
+    .unwrap();
+    let progress = training::steps(steps(1), settings(0.1, 32), &Stop::default())
+        .await
+        .unwrap();
+    let norms: Vec<f32> = progress.gradients.iter().map(|g| g.norm).collect();
+    assert!(norms[0] * 10.0 > norms[9], "ReLU + LayerNorm: {norms:?}");
+    training::reset();
+}
+
+async fn first_step_loss(backend: Backend) -> f32 {
+    training::start(backend, setup(64, TrainOptimizer::Adam))
+        .await
+        .unwrap();
+    let loss = losses(1, settings(0.003, 32)).await[0];
+    training::reset();
+    loss
+}
+
+async fn webgpu_and_the_cpu_agree_on_the_first_step() {
+    let (cpu, gpu) = (
+        first_step_loss(Backend::Cpu).await,
+        first_step_loss(Backend::WebGpu).await,
+    );
+    assert!((cpu - gpu).abs() < 1e-3, "cpu {cpu}, webgpu {gpu}");
 }
 
 async fn epochs_end_with_a_validation_score_and_the_best_can_be_restored() {
@@ -146,8 +186,45 @@ async fn epochs_end_with_a_validation_score_and_the_best_can_be_restored() {
     assert!(progress.epochs.iter().all(|e| e.validation_loss.is_some()));
     assert_eq!(progress.weights.count, 61_706 - 236);
     assert_eq!(progress.weights.bins.iter().sum::<u32>(), 61_706 - 236);
+    // "Restore best" brings back the weights of the epoch with the lowest validation loss.
+    let best = progress
+        .epochs
+        .iter()
+        .filter_map(|e| e.validation_loss)
+        .fold(f32::INFINITY, f32::min);
     training::restore_best().unwrap();
+    let restored = training::evaluate(Split::Validation).await.unwrap();
+    assert!(
+        (restored.loss - best).abs() < 1e-4,
+        "{} vs {best}",
+        restored.loss
+    );
     training::reset();
+}
+
+async fn l1_raises_the_share_of_tiny_weights() {
+    let tiny = |l1: f32| async move {
+        training::start(
+            Backend::Cpu,
+            setup(64, TrainOptimizer::Sgd { momentum: 0.0 }),
+        )
+        .await
+        .unwrap();
+        let progress = training::steps(
+            steps(20),
+            StepSettings {
+                l1,
+                ..settings(0.1, 16)
+            },
+            &Stop::default(),
+        )
+        .await
+        .unwrap();
+        training::reset();
+        progress.weights.tiny
+    };
+    let (without, with) = (tiny(0.0).await, tiny(1e-3).await);
+    assert!(with > without, "{with} ≤ {without} weights within ±0.001");
 }
 
 async fn a_learning_rate_too_high_pauses_the_run_with_finite_weights() {
@@ -157,10 +234,10 @@ async fn a_learning_rate_too_high_pauses_the_run_with_finite_weights() {
     )
     .await
     .unwrap();
-    let wild = training::steps(steps(20), settings(1e6, 16), &Stop::default())
+    let wild = training::steps(steps(20), settings(1e3, 16), &Stop::default())
         .await
         .unwrap();
-    let why = wild.diverged.expect("a learning rate of 10⁶ diverges");
+    let why = wild.diverged.expect("a learning rate of 1000 diverges");
     assert!(why.contains("learning rate"), "{why}");
     assert!(wild.steps.len() < 20);
     // The kept weights are numbers, and a sane learning rate goes on from them.

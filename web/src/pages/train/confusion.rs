@@ -21,7 +21,8 @@ fn offset(lab: &Lab, split: Split) -> usize {
     })
 }
 
-/// The images of the cell `(truth, given)`, drawn again from the run's seed.
+/// The images of the cell `(truth, given)`: the run's MNIST images, or its synthetic digits
+/// drawn again from the run's seed.
 fn cell_images(
     lab: &Lab,
     evaluation: &Evaluation,
@@ -31,6 +32,7 @@ fn cell_images(
     let seed = lab
         .run_settings
         .with_untracked(|s| s.as_ref().map_or(0, |s| s.seed));
+    let mnist = lab.run_images.get_untracked();
     let start = offset(lab, evaluation.split);
     evaluation
         .labels
@@ -41,9 +43,11 @@ fn cell_images(
         .take(CELL_IMAGES)
         .filter_map(|(i, _)| {
             let index = start + i;
-            synthetic_digit(truth, seed.wrapping_add(index as u64))
-                .ok()
-                .map(|image| (image, format!("#{index}: {given}")))
+            let image = match &mnist {
+                Some(set) => set.image(index).map(<[f32]>::to_vec),
+                None => synthetic_digit(truth, seed.wrapping_add(index as u64)).ok(),
+            };
+            image.map(|image| (image, format!("#{index}: {given}")))
         })
         .collect()
 }

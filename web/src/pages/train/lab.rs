@@ -3,6 +3,9 @@
 //! stepping once or changing a setting takes effect between two bursts and the page never
 //! waits on a step.
 
+use std::sync::Arc;
+
+use convlab_digits::MnistDataset;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -45,6 +48,8 @@ pub(super) struct Lab {
     pub(super) status: RwSignal<Status>,
     /// The run's settings when it started (its seed and splits say which images it has).
     pub(super) run_settings: RwSignal<Option<LabSettings>>,
+    /// The MNIST images of the run, when it trains on them (the confusion matrix shows them).
+    pub(super) run_images: RwSignal<Option<Arc<MnistDataset>>>,
     pub(super) started: RwSignal<Option<TrainStarted>>,
     pub(super) steps: RwSignal<Vec<StepPoint>>,
     pub(super) epochs: RwSignal<Vec<EpochPoint>>,
@@ -68,6 +73,7 @@ impl Lab {
             settings,
             status: RwSignal::new(Status::Idle),
             run_settings: RwSignal::new(None),
+            run_images: RwSignal::new(None),
             started: RwSignal::new(None),
             steps: RwSignal::new(Vec::new()),
             epochs: RwSignal::new(Vec::new()),
@@ -98,11 +104,24 @@ impl Lab {
 
     /// Starts a new run with `settings` (the current one's curves go to the overlay), then
     /// runs it.
-    pub(super) fn start(self, backend: Backend, settings: LabSettings) {
-        if let Err(e) = settings.check() {
-            self.message.set(Some(e));
-            return;
-        }
+    pub(super) fn start(
+        self,
+        backend: Backend,
+        settings: LabSettings,
+        mnist: Option<Arc<MnistDataset>>,
+    ) {
+        let setup = match settings
+            .check()
+            .and_then(|()| settings.setup(mnist.as_deref()))
+        {
+            Ok(setup) => setup,
+            Err(e) => {
+                self.message.set(Some(e));
+                return;
+            }
+        };
+        let uses_mnist = matches!(setup.data, crate::ml::training::TrainData::Images { .. });
+        self.run_images.set(mnist.filter(|_| uses_mnist));
         self.keep_for_overlay();
         self.status.set(Status::Starting);
         self.message.set(None);
@@ -114,7 +133,7 @@ impl Lab {
         self.gradients.set(Vec::new());
         self.run_settings.set(Some(settings.clone()));
         spawn_local(async move {
-            match training::start(backend, settings.setup()).await {
+            match training::start(backend, setup).await {
                 Ok(started) => {
                     let _ = self.started.try_set(Some(started));
                     let _ = self.status.try_set(Status::Running);

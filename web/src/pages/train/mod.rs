@@ -24,16 +24,17 @@ use self::gradients::Gradients;
 use self::lab::{Lab, Status};
 use self::query::use_lab_settings;
 use self::settings::{
-    ActivationParam, LabSettings, MAX_BATCH, MAX_DEPTH, MAX_EPOCHS, MAX_IMAGES, MAX_WIDTH,
-    ModelParam, OptimizerParam, presets,
+    ActivationParam, DataParam, LabSettings, MAX_BATCH, MAX_DEPTH, MAX_EPOCHS, MAX_IMAGES,
+    MAX_WIDTH, ModelParam, OptimizerParam, presets,
 };
 use self::weights::Weights;
 use crate::components::controls::{NumberField, SelectField, SliderField, Toggle};
 use crate::components::digit::DigitStrip;
+use crate::components::mnist_loader::MnistLoader;
 use crate::components::model_status::ModelStatus;
 use crate::ml::training::Split;
 use crate::ml::{MlContext, use_models};
-use crate::mnist_store::thousands;
+use crate::mnist_store::{thousands, use_mnist};
 
 /// The training lab.
 #[component]
@@ -42,6 +43,11 @@ pub fn TrainPage() -> impl IntoView {
     let ctx = use_context::<MlContext>().unwrap_or_default();
     let (settings, set_settings) = use_lab_settings();
     let lab = Lab::new(settings);
+    let mnist = use_mnist();
+    let train_set = {
+        let train_set = mnist.train_set.clone();
+        Signal::derive(move || train_set.get())
+    };
     on_cleanup(move || {
         // Free the run's memory in the worker when the page goes.
         leptos::task::spawn_local(async {
@@ -65,12 +71,13 @@ pub fn TrainPage() -> impl IntoView {
 
     let preset_buttons = presets()
         .into_iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let chosen = p.settings.clone();
             view! {
                 <button
                     title=p.slide
-                    data-testid=format!("preset-{}", p.name.split_whitespace().next().unwrap_or(""))
+                    data-testid=format!("preset-{i}")
                     on:click=move |_| set_settings.run(chosen.clone())
                 >
                     {p.name}
@@ -156,6 +163,28 @@ pub fn TrainPage() -> impl IntoView {
             <div class="train-settings">
                 <fieldset>
                     <legend>"Data and model (a new run)"</legend>
+                    <SelectField
+                        label="images"
+                        options=DataParam::OPTIONS.to_vec()
+                        value=Signal::derive(move || settings.get().data.to_string())
+                        on_change=Callback::new(move |v: String| {
+                            if let Ok(d) = v.parse() {
+                                let mut s = settings.get_untracked();
+                                s.data = d;
+                                set_settings.run(s);
+                            }
+                        })
+                        testid="train-data"
+                    />
+                    <Show when=move || settings.get().data == DataParam::Mnist>
+                        <p class="hint">
+                            {move || match train_set.get() {
+                                Some(set) => format!("MNIST training files loaded: {} images; the run takes the first ones, in the file's order.", thousands(set.len())),
+                                None => "Load MNIST's training files (train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz) below.".to_string(),
+                            }}
+                        </p>
+                        <MnistLoader />
+                    </Show>
                     <NumberField label="training images" value=Signal::derive(move || settings.get().train) on_change=change_count(|s, v| s.train = v) min=1 max=MAX_IMAGES testid="train-n" />
                     <NumberField label="validation images" value=Signal::derive(move || settings.get().validation) on_change=change_count(|s, v| s.validation = v) min=0 max=MAX_IMAGES testid="train-nv" />
                     <NumberField label="test images" value=Signal::derive(move || settings.get().test) on_change=change_count(|s, v| s.test = v) min=0 max=MAX_IMAGES testid="train-nt" />
@@ -226,7 +255,7 @@ pub fn TrainPage() -> impl IntoView {
                 </fieldset>
             </div>
             <div class="train-controls" role="group" aria-label="run">
-                <button data-testid="train-start" on:click=move |_| lab.start(ctx.backend.get_untracked(), settings.get_untracked())>"Start a new run"</button>
+                <button data-testid="train-start" on:click=move |_| lab.start(ctx.backend.get_untracked(), settings.get_untracked(), train_set.get_untracked())>"Start a new run"</button>
                 <button data-testid="train-pause" disabled=move || !running() on:click=move |_| lab.pause()>"Pause"</button>
                 <button data-testid="train-resume" disabled=move || !can_go_on() on:click=move |_| lab.resume(settings.get_untracked(), false)>"Go on"</button>
                 <button data-testid="train-step" disabled=move || !can_go_on() on:click=move |_| lab.resume(settings.get_untracked(), true)>"One step"</button>

@@ -10,6 +10,7 @@ use crate::url_state::use_query_state;
 /// setter for all of them at once.
 pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>) {
     let d = LabSettings::DEFAULT;
+    let (data, set_data) = use_query_state("data", d.data);
     let (train, set_train) = use_query_state("n", d.train);
     let (validation, set_validation) = use_query_state("nv", d.validation);
     let (test, set_test) = use_query_state("nt", d.test);
@@ -33,6 +34,7 @@ pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>)
     let (epochs, set_epochs) = use_query_state("ep", d.epochs);
 
     let settings = Signal::derive(move || LabSettings {
+        data: data.get(),
         train: train.get(),
         validation: validation.get(),
         test: test.get(),
@@ -58,6 +60,7 @@ pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>)
         epochs: epochs.get(),
     });
     let set = Callback::new(move |s: LabSettings| {
+        set_data.run(s.data);
         set_train.run(s.train);
         set_validation.run(s.validation);
         set_test.run(s.test);

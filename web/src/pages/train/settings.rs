@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use convlab_digits::AugmentConfig;
+use convlab_digits::{AugmentConfig, IMAGE_PIXELS, MnistDataset};
 
 use crate::ml::training::{
     MlpActivation, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup,
@@ -12,6 +12,8 @@ use crate::ml::training::{
 
 /// Most synthetic digits a run draws, all splits together (the worker's limit).
 pub(super) const MAX_IMAGES: usize = 20_000;
+/// Most MNIST images a run takes (the training file's).
+pub(super) const MAX_MNIST: usize = 60_000;
 /// Largest batch.
 pub(super) const MAX_BATCH: usize = 1_024;
 /// Most epochs a run is asked for.
@@ -54,6 +56,14 @@ macro_rules! slugged {
             }
         }
     };
+}
+
+slugged! {
+    /// Where a run's images come from.
+    DataParam {
+        Synthetic => "synthetic", "synthetic digits";
+        Mnist => "mnist", "MNIST (the loaded training files)";
+    }
 }
 
 slugged! {
@@ -123,6 +133,7 @@ impl FromStr for OptimizerParam {
 /// Everything a run is made of: what needs a new run (the setup) and what a step uses.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct LabSettings {
+    pub(super) data: DataParam,
     pub(super) train: usize,
     pub(super) validation: usize,
     pub(super) test: usize,
@@ -145,6 +156,7 @@ pub(super) struct LabSettings {
 impl LabSettings {
     /// The page's defaults: a reasonable fit in a minute or so on a laptop's CPU.
     pub(super) const DEFAULT: LabSettings = LabSettings {
+        data: DataParam::Synthetic,
         train: 2_000,
         validation: 500,
         test: 500,
@@ -179,9 +191,17 @@ impl LabSettings {
         if self.train == 0 {
             return Err("a run needs at least one training image".into());
         }
-        if total > MAX_IMAGES {
+        let most = match self.data {
+            DataParam::Synthetic => MAX_IMAGES,
+            DataParam::Mnist => MAX_MNIST,
+        };
+        if total > most {
             return Err(format!(
-                "{total} images in all; the lab draws at most {MAX_IMAGES}"
+                "{total} images in all; the lab takes at most {most} {}",
+                match self.data {
+                    DataParam::Synthetic => "synthetic digits",
+                    DataParam::Mnist => "MNIST images",
+                }
             ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
@@ -202,13 +222,33 @@ impl LabSettings {
             .map_err(|e| format!("augmentation: {e}"))
     }
 
-    pub(super) fn setup(&self) -> TrainSetup {
-        TrainSetup {
+    /// The run's set-up; MNIST runs take the first images of `mnist` (the training files).
+    pub(super) fn setup(&self, mnist: Option<&MnistDataset>) -> Result<TrainSetup, String> {
+        let data = match self.data {
+            DataParam::Synthetic => TrainData::Synthetic,
+            DataParam::Mnist => {
+                let mnist = mnist.ok_or(
+                    "no MNIST training files are loaded: load them below, or choose the synthetic digits",
+                )?;
+                let total = self.train + self.validation + self.test;
+                if total > mnist.len() {
+                    return Err(format!(
+                        "{total} images asked for; the MNIST files hold {}",
+                        mnist.len()
+                    ));
+                }
+                TrainData::Images {
+                    images: mnist.images()[..total * IMAGE_PIXELS].to_vec(),
+                    labels: mnist.labels()[..total].to_vec(),
+                }
+            }
+        };
+        Ok(TrainSetup {
             seed: self.seed,
             train: self.train as u32,
             validation: self.validation as u32,
             test: self.test as u32,
-            data: TrainData::Synthetic,
+            data,
             model: match self.model {
                 ModelParam::LeNet5 => TrainModel::LeNet5,
                 ModelParam::Mlp => TrainModel::Mlp {
@@ -225,7 +265,7 @@ impl LabSettings {
             },
             optimizer: self.optimizer.to_protocol(),
             augment: self.augment,
-        }
+        })
     }
 
     pub(super) fn step(&self) -> StepSettings {
@@ -250,9 +290,13 @@ impl LabSettings {
                 if self.layer_norm { " + LayerNorm" } else { "" }
             ),
         };
+        let data = match self.data {
+            DataParam::Synthetic => "synthetic",
+            DataParam::Mnist => "MNIST",
+        };
         let mut parts = vec![
             network,
-            format!("{} images", self.train),
+            format!("{} {data} images", self.train),
             self.optimizer.to_string(),
             format!("lr {}", self.learning_rate),
             format!("batch {}", self.batch_size),
@@ -288,11 +332,23 @@ pub(super) fn presets() -> Vec<Preset> {
             settings: d.clone(),
         },
         Preset {
-            name: "Over-training",
-            slide: "Over-training; Validation/Test dataset",
+            name: "Over-training (MNIST, 300 images)",
+            slide: "Over-training; Validation/Test dataset (load MNIST's training files first)",
             settings: LabSettings {
+                data: DataParam::Mnist,
                 train: 300,
                 validation: 1_000,
+                epochs: 30,
+                ..d.clone()
+            },
+        },
+        Preset {
+            name: "Over-training (30 synthetic digits)",
+            slide: "Over-training; Validation/Test dataset",
+            settings: LabSettings {
+                train: 30,
+                validation: 1_000,
+                batch_size: 10,
                 epochs: 40,
                 ..d.clone()
             },
@@ -313,7 +369,7 @@ pub(super) fn presets() -> Vec<Preset> {
             slide: "CNN – Model Training",
             settings: LabSettings {
                 optimizer: OptimizerParam::Sgd,
-                learning_rate: 100.0,
+                learning_rate: 1000.0,
                 ..d.clone()
             },
         },
