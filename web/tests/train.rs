@@ -29,7 +29,7 @@ fn confusion_total() -> u32 {
 async fn a_short_run_finishes_with_curves_a_confusion_matrix_and_one_test_score() {
     let _app = mount_model_page(SHORT_RUN, "page-train").await;
     click("train-start");
-    wait_until("the run to finish", 240.0, || {
+    wait_until("the run to finish", 90.0, || {
         text("train-status").starts_with("finished")
     })
     .await;
@@ -88,7 +88,7 @@ async fn a_learning_rate_too_high_pauses_the_run_and_says_why() {
     )
     .await;
     click("train-start");
-    wait_until("the run to pause itself", 240.0, || {
+    wait_until("the run to pause itself", 60.0, || {
         text("train-message").contains("learning rate")
     })
     .await;
@@ -101,7 +101,7 @@ async fn a_deep_sigmoid_mlp_shows_its_gradients_vanishing() {
     let url = "/train?model=mlp&depth=10&n=32&nv=0&nt=0&ep=1&bs=32&opt=sgd&lr=0.1";
     let _app = mount_model_page(url, "page-train").await;
     click("train-start");
-    wait_until("the step", 240.0, || find("train-gradients").is_some()).await;
+    wait_until("the step", 60.0, || find("train-gradients").is_some()).await;
     let norm = |i: usize| -> f32 {
         find(&format!("gradient-{i}"))
             .unwrap()
@@ -110,9 +110,9 @@ async fn a_deep_sigmoid_mlp_shows_its_gradients_vanishing() {
             .parse()
             .unwrap()
     };
-    // Ten hidden layers and the output: the first hidden layer's gradient is far below the
-    // tenth's.
+    // Ten hidden layers and the output: the first layer's gradient is over 100× below the
+    // last one's.
     assert!(find("gradient-10").is_some() && find("gradient-11").is_none());
-    assert!(norm(0) < norm(9) * 1e-3, "{} vs {}", norm(0), norm(9));
+    assert!(norm(0) * 100.0 < norm(10), "{} vs {}", norm(0), norm(10));
     assert!(text("train-status").contains("MLP"));
 }

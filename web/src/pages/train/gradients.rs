@@ -55,10 +55,7 @@ pub(super) fn Gradients(lab: Lab) -> impl IntoView {
                 }
             })
             .collect_view();
-        let ratio = match (
-            gradients.first(),
-            gradients.get(gradients.len().saturating_sub(2)),
-        ) {
+        let ratio = match (gradients.first(), gradients.last()) {
             (Some(first), Some(last)) if last.norm > 0.0 => Some(first.norm / last.norm),
             _ => None,
         };
@@ -69,7 +66,7 @@ pub(super) fn Gradients(lab: Lab) -> impl IntoView {
                 {bars}
             </svg>
             <p data-testid="train-gradient-ratio">
-                {ratio.map(|r| format!("The first layer's gradient is {r:.2e} times the last hidden layer's."))}
+                {ratio.map(|r| format!("The first layer's gradient is {r:.2e} times the last layer's."))}
             </p>
         })
     };

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::lab::Lab;
 use crate::components::plot::{LinePlot, Series};
+use crate::mnist_store::thousands;
 
 /// The weights' histogram and the loss's two terms.
 #[component]
@@ -34,7 +35,7 @@ pub(super) fn Weights(lab: Lab) -> impl IntoView {
             let pct = |k: u32| 100.0 * k as f64 / f64::from(w.count.max(1));
             format!(
                 "{} weights (biases aside): {:.2}% exactly 0, {:.2}% within ±0.001; largest |w| {:.3}.",
-                w.count,
+                thousands(w.count),
                 pct(w.zero),
                 pct(w.tiny),
                 w.hi
