@@ -126,6 +126,8 @@ pub struct MlContext {
     pub available: RwSignal<Vec<Backend>>,
     /// Why the GPU is not in use, when it is not (no adapter, lost device, ...).
     pub gpu_note: RwSignal<Option<String>>,
+    /// The training lab's LeNet-5 answering in place of the shipped one: its settings.
+    pub trained_classifier: RwSignal<Option<String>>,
 }
 
 /// Where the user's choice of backend is kept between visits.
@@ -155,6 +157,7 @@ impl MlContext {
             backend: RwSignal::new(backend),
             available: RwSignal::new(available),
             gpu_note: RwSignal::new(gpu_note),
+            trained_classifier: RwSignal::new(None),
         }
     }
 

@@ -75,9 +75,19 @@ async fn a_short_run_finishes_with_curves_a_confusion_matrix_and_one_test_score(
         "{}",
         text("train-test-note")
     );
+    // The run's LeNet-5 can take the shipped one's place; a reset gives it back.
+    click("train-use");
+    wait_until("the classifier in use", 30.0, || {
+        text("train-in-use").contains("the training lab's LeNet-5")
+    })
+    .await;
     click("train-reset");
     settle().await;
     assert!(text("train-status").starts_with("no run yet"));
+    wait_until("the shipped classifier back", 30.0, || {
+        text("train-in-use").is_empty()
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]

@@ -162,8 +162,13 @@ pub enum Request {
     /// Go back to the weights of the epoch with the lowest validation loss (early stopping):
     /// [`Reply::Done`], or an error before any epoch has ended.
     TrainRestoreBest,
-    /// End the run and free its memory: [`Reply::Done`].
+    /// End the run and free its memory: [`Reply::Done`]. A classifier put in use stays.
     TrainReset,
+    /// With `on`, LeNet-5's answers on `backend` ([`Request::Classify`]) come from the run's
+    /// current weights (a copy, kept after the run ends) instead of the shipped ones; without,
+    /// from the shipped ones again: [`Reply::Done`], or an error for a run of another network
+    /// or on another backend.
+    TrainUse { on: bool },
     /// Stop the request with this number, if it is still running; it is answered with
     /// [`Reply::Cancelled`]. Not answered itself.
     Cancel { id: u32 },

@@ -196,6 +196,10 @@ async fn answer(request: Request, stop: &Stop) -> Result<Reply, Failure> {
             training::reset();
             Reply::Done
         }
+        Request::TrainUse { on } => {
+            training::use_classifier(on)?;
+            Reply::Done
+        }
         Request::LoseGpu => {
             gpu::destroy();
             Reply::Done

@@ -8,8 +8,11 @@ use convlab_digits::AugmentConfig;
 use convlab_protocol::{
     Backend, MlpActivation, Split, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup,
 };
-use convlab_worker::Stop;
+mod common;
+
+use common::{example_digits, max_diff, shipped_weights};
 use convlab_worker::training::{self, Limits};
+use convlab_worker::{Models, Stop};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -91,6 +94,48 @@ async fn the_training_run() {
     a_learning_rate_too_high_pauses_the_run_with_finite_weights().await;
     a_deep_sigmoid_mlp_reports_vanishing_gradients().await;
     l1_raises_the_share_of_tiny_weights().await;
+    a_trained_lenet_answers_for_the_shipped_one_until_taken_back().await;
+}
+
+async fn a_trained_lenet_answers_for_the_shipped_one_until_taken_back() {
+    let models = Models::load(Backend::Cpu, &shipped_weights())
+        .await
+        .unwrap();
+    let (stop, images) = (Stop::default(), example_digits());
+    let shipped = models.classify(&images, &stop).await.unwrap();
+    training::start(Backend::Cpu, setup(32, TrainOptimizer::Adam))
+        .await
+        .unwrap();
+    losses(2, settings(0.003, 16)).await;
+    training::use_classifier(true).unwrap();
+    let trained = models.classify(&images, &stop).await.unwrap();
+    assert!(
+        max_diff(&shipped, &trained) > 0.01,
+        "the trained weights answer"
+    );
+    // Ending the run keeps the classifier in use; taking it back restores the shipped one.
+    training::reset();
+    assert_eq!(models.classify(&images, &stop).await.unwrap(), trained);
+    training::use_classifier(false).unwrap();
+    assert_eq!(models.classify(&images, &stop).await.unwrap(), shipped);
+    // Another backend's classifier is not touched, and an MLP cannot take LeNet-5's place.
+    training::start(
+        Backend::Cpu,
+        TrainSetup {
+            model: TrainModel::Mlp {
+                depth: 2,
+                width: 8,
+                activation: MlpActivation::Relu,
+                bias: true,
+                layer_norm: false,
+            },
+            ..setup(32, TrainOptimizer::Adam)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(training::use_classifier(true).is_err());
+    training::reset();
 }
 
 async fn a_deep_sigmoid_mlp_reports_vanishing_gradients() {

@@ -54,6 +54,14 @@ pub async fn restore_best() -> Result<(), String> {
     }
 }
 
+/// Makes the run's LeNet-5 answer the pages' classify requests (`on`), or the shipped one.
+pub async fn use_classifier(on: bool) -> Result<(), String> {
+    match worker::call(Request::TrainUse { on }).await? {
+        Reply::Done => Ok(()),
+        other => Err(unexpected(&other)),
+    }
+}
+
 /// Ends the run, freeing its memory in the worker.
 pub async fn reset() -> Result<(), String> {
     match worker::call(Request::TrainReset).await? {

@@ -60,9 +60,12 @@ pub fn DrawPage() -> impl IntoView {
         })
     });
 
+    let ctx = use_context::<crate::ml::MlContext>().unwrap_or_default();
     let analysis = LocalResource::new(move || {
         let digit = digit.get();
         let models = models.get();
+        // A classifier put in use by the training lab (or taken back) answers anew.
+        ctx.trained_classifier.track();
         async move {
             let (Some(digit), Some(Ok(models))) = (digit, models) else {
                 return None;
@@ -138,6 +141,9 @@ pub fn DrawPage() -> impl IntoView {
                         " " <span class="muted">{confidence}</span>
                     </p>
                     <ClassBars probs=Signal::derive(move || result().map(|a| a.probs)) testid="draw-probabilities" />
+                    <p class="hint" data-testid="draw-classifier">
+                        {move || ctx.trained_classifier.get().map(|d| format!("LeNet-5 here is {d}; reset the training lab's run to go back to the shipped weights."))}
+                    </p>
                     <p class="mono" data-testid="draw-mu">{mu_text}</p>
                     <p class="mono" data-testid="draw-sigma">{sigma_text}</p>
                     {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}

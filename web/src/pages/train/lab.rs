@@ -10,10 +10,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::settings::LabSettings;
-use crate::ml::Backend;
 use crate::ml::training::{
     self, EpochPoint, Evaluation, LayerGradient, Split, StepPoint, TrainStarted, WeightStats,
 };
+use crate::ml::{Backend, MlContext};
 
 /// How long one burst of steps may take in the worker.
 const BURST_MS: u32 = 250;
@@ -65,12 +65,14 @@ pub(super) struct Lab {
     pub(super) earlier: RwSignal<Vec<EarlierRun>>,
     /// The settings the page shows now, read before each burst.
     settings: Signal<LabSettings>,
+    ctx: MlContext,
 }
 
 impl Lab {
-    pub(super) fn new(settings: Signal<LabSettings>) -> Self {
+    pub(super) fn new(settings: Signal<LabSettings>, ctx: MlContext) -> Self {
         Self {
             settings,
+            ctx,
             status: RwSignal::new(Status::Idle),
             run_settings: RwSignal::new(None),
             run_images: RwSignal::new(None),
@@ -303,7 +305,31 @@ impl Lab {
         });
     }
 
-    /// Ends the run and frees its memory in the worker.
+    /// Makes the run's current LeNet-5 the pages' classifier (`on`), or the shipped one again.
+    pub(super) fn use_classifier(self, on: bool) {
+        let label = self
+            .run_settings
+            .get_untracked()
+            .map(|s| s.describe())
+            .unwrap_or_default();
+        let step = self
+            .steps
+            .with_untracked(|s| s.last().map_or(0, |p| p.step));
+        spawn_local(async move {
+            match training::use_classifier(on).await {
+                Ok(()) => {
+                    let _ = self.ctx.trained_classifier.try_set(on.then(|| {
+                        format!("the training lab's LeNet-5 after step {step} ({label})")
+                    }));
+                }
+                Err(e) => {
+                    let _ = self.message.try_set(Some(e));
+                }
+            }
+        });
+    }
+
+    /// Ends the run and frees its memory in the worker; the shipped LeNet-5 answers again.
     pub(super) fn reset(self) {
         self.keep_for_overlay();
         self.status.set(Status::Idle);
@@ -316,8 +342,13 @@ impl Lab {
         self.evaluation.set(None);
         self.test_used.set(None);
         self.message.set(None);
+        let _ = self.ctx.trained_classifier.try_set(None);
         spawn_local(async move {
-            if let Err(e) = training::reset().await {
+            let done = match training::use_classifier(false).await {
+                Ok(()) => training::reset().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = done {
                 let _ = self.message.try_set(Some(e));
             }
         });

@@ -42,7 +42,7 @@ pub fn TrainPage() -> impl IntoView {
     let models = use_models();
     let ctx = use_context::<MlContext>().unwrap_or_default();
     let (settings, set_settings) = use_lab_settings();
-    let lab = Lab::new(settings);
+    let lab = Lab::new(settings, ctx);
     let mnist = use_mnist();
     let train_set = {
         let train_set = mnist.train_set.clone();
@@ -263,10 +263,20 @@ pub fn TrainPage() -> impl IntoView {
             </div>
             <p class="train-status" data-testid="train-status" aria-live="polite">{status}</p>
             <p class="train-message" role="alert" data-testid="train-message">{move || lab.message.get()}</p>
+            <p class="hint" data-testid="train-in-use">{move || ctx.trained_classifier.get().map(|d| format!("The draw page classifies with {d}."))}</p>
             <h2>"Loss and accuracy"</h2>
             <Curves lab=lab />
             <div class="train-controls" role="group" aria-label="early stopping">
                 <button data-testid="train-restore" disabled=move || running() || lab.best_epoch().is_none() on:click=move |_| lab.restore_best()>"Restore the best epoch (early stopping)"</button>
+                <button
+                    data-testid="train-use"
+                    disabled=move || running() || !has_run() || lab.run_settings.with(|s| s.as_ref().is_none_or(|s| s.model != ModelParam::LeNet5))
+                    title="The draw page's LeNet-5 becomes this one (a copy of the weights now) until you reset here"
+                    on:click=move |_| lab.use_classifier(true)
+                >
+                    "Use this model on the draw page"
+                </button>
+                <button data-testid="train-unuse" disabled=move || ctx.trained_classifier.with(Option::is_none) on:click=move |_| lab.use_classifier(false)>"Back to the shipped LeNet-5"</button>
             </div>
             <h2>"Validation, test and the confusion matrix"</h2>
             <div class="train-controls" role="group" aria-label="evaluate">
