@@ -41,6 +41,9 @@ pub struct AugmentConfig {
     /// Mirror left–right, half of the time. Off by default: a mirrored digit is not a digit
     /// (the lecture's 6 ≠ 9 warning), though a mirrored person waving is still a person.
     pub flip: bool,
+    /// Turn upside down (mirror top–bottom), half of the time. Off by default: it makes a 6 of
+    /// a 9 and a 9 of a 6 (the lecture's warning).
+    pub flip_vertical: bool,
     /// Standard deviation of Gaussian noise added to every pixel (then clamped to `[0, 1]`).
     pub noise: f32,
 }
@@ -77,7 +80,11 @@ impl AugmentConfig {
 
     /// Whether any geometric change is on (shift, rotation, zoom or mirror).
     pub fn moves_pixels(&self) -> bool {
-        self.translate > 0.0 || self.rotate > 0.0 || self.scale > 0.0 || self.flip
+        self.translate > 0.0
+            || self.rotate > 0.0
+            || self.scale > 0.0
+            || self.flip
+            || self.flip_vertical
     }
 
     /// Whether the images are left exactly as they are.
@@ -99,6 +106,9 @@ impl AugmentConfig {
         }
         if self.flip {
             parts.push("mirror half of the images".to_string());
+        }
+        if self.flip_vertical {
+            parts.push("turn half of the images upside down".to_string());
         }
         if self.noise > 0.0 {
             parts.push(format!("Gaussian noise σ = {}", self.noise));
@@ -124,6 +134,8 @@ pub struct Transform {
     pub zoom: f32,
     /// Mirror left–right first.
     pub flip: bool,
+    /// Mirror top–bottom first.
+    pub flip_vertical: bool,
 }
 
 impl Default for Transform {
@@ -134,6 +146,7 @@ impl Default for Transform {
             degrees: 0.0,
             zoom: 1.0,
             flip: false,
+            flip_vertical: false,
         }
     }
 }
@@ -158,6 +171,9 @@ impl Transform {
         if config.flip {
             t.flip = rng.next_f32() < 0.5;
         }
+        if config.flip_vertical {
+            t.flip_vertical = rng.next_f32() < 0.5;
+        }
         t
     }
 
@@ -175,6 +191,7 @@ impl Transform {
         let centre = IMAGE_SIZE as f32 / 2.0;
         let (sin, cos) = self.degrees.to_radians().sin_cos();
         let mirror = if self.flip { -1.0 } else { 1.0 };
+        let upside_down = if self.flip_vertical { -1.0 } else { 1.0 };
         let mut out = vec![0.0f32; IMAGE_PIXELS];
         for (row, line) in out.chunks_exact_mut(IMAGE_SIZE).enumerate() {
             for (col, value) in line.iter_mut().enumerate() {
@@ -183,7 +200,7 @@ impl Transform {
                 let x = (col as f32 + 0.5 - centre - self.dx) / self.zoom;
                 let y = (row as f32 + 0.5 - centre - self.dy) / self.zoom;
                 let (x, y) = (cos * x + sin * y, -sin * x + cos * y);
-                let (x, y) = (mirror * x + centre, y + centre);
+                let (x, y) = (mirror * x + centre, upside_down * y + centre);
                 *value = bilinear(image, x - 0.5, y - 0.5).clamp(0.0, 1.0);
             }
         }
@@ -349,6 +366,34 @@ mod tests {
     }
 
     #[test]
+    fn a_vertical_flip_turns_rows_upside_down() {
+        let image = digit();
+        let turned = Transform {
+            flip_vertical: true,
+            ..Transform::default()
+        }
+        .apply(&image);
+        for row in 0..IMAGE_SIZE {
+            for col in 0..IMAGE_SIZE {
+                assert_eq!(
+                    turned[row * IMAGE_SIZE + col],
+                    image[(IMAGE_SIZE - 1 - row) * IMAGE_SIZE + col]
+                );
+            }
+        }
+        let config = AugmentConfig {
+            flip_vertical: true,
+            ..AugmentConfig::default()
+        };
+        assert!(config.moves_pixels());
+        assert!(config.describe().contains("upside down"));
+        // Configurations written before the field existed still read, with it off.
+        let old: AugmentConfig =
+            serde_json::from_str(r#"{"translate": 1.0, "flip": true}"#).unwrap();
+        assert!(old.flip && !old.flip_vertical);
+    }
+
+    #[test]
     fn a_quarter_turn_turns_rows_into_columns() {
         // A bar along row 10 turned by 90° clockwise becomes a bar along column 17
         // (28 − 1 − 10 = 17: the row's mirror image across the centre).
@@ -371,6 +416,7 @@ mod tests {
             rotate: 30.0,
             scale: 0.3,
             flip: true,
+            flip_vertical: true,
             noise: 0.5,
         };
         config.check().expect("a valid config");
@@ -392,6 +438,7 @@ mod tests {
             rotate: 10.0,
             scale: 0.1,
             flip: false,
+            flip_vertical: false,
             noise: 0.2,
         };
         let run = |seed| {

@@ -418,6 +418,7 @@ mod tests {
             rotate: 12.5,
             scale: 0.1,
             flip: true,
+            flip_vertical: false,
             noise: 0.0,
         };
         lenet.learning_rate = 3e-4;

@@ -420,6 +420,7 @@ pub fn config_from_args(args: &TrainArgs) -> TrainingConfig {
             rotate: args.rotate,
             scale: args.scale,
             flip: args.flip,
+            flip_vertical: false,
             noise: args.noise,
         },
         imported: None,

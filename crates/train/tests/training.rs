@@ -307,6 +307,7 @@ fn all_augmentations() -> AugmentConfig {
         rotate: 10.0,
         scale: 0.1,
         flip: true,
+        flip_vertical: false,
         noise: 0.2,
     }
 }

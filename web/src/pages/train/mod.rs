@@ -241,6 +241,7 @@ pub fn TrainPage() -> impl IntoView {
                     <SliderField label="rotation (± degrees)" value=Signal::derive(move || settings.get().augment.rotate) on_change=change(|s, v| s.augment.rotate = v) min=0.0 max=180.0 step=5.0 testid="train-rotate" />
                     <SliderField label="zoom (±)" value=Signal::derive(move || settings.get().augment.scale) on_change=change(|s, v| s.augment.scale = v) min=0.0 max=0.5 step=0.05 testid="train-zoom" />
                     <Toggle label="mirror left–right (half the images)" value=Signal::derive(move || settings.get().augment.flip) on_change=Callback::new(move |v| { let mut s = settings.get_untracked(); s.augment.flip = v; set_settings.run(s); }) testid="train-flip" />
+                    <Toggle label="turn upside down (half the images)" value=Signal::derive(move || settings.get().augment.flip_vertical) on_change=Callback::new(move |v| { let mut s = settings.get_untracked(); s.augment.flip_vertical = v; set_settings.run(s); }) testid="train-vflip" />
                     <SliderField label="noise (σ)" value=Signal::derive(move || settings.get().augment.noise) on_change=change(|s, v| s.augment.noise = v) min=0.0 max=0.5 step=0.05 testid="train-noise" />
                     <DigitStrip items=preview testid="train-augment-preview" />
                 </fieldset>

@@ -26,6 +26,7 @@ pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>)
     let (rotate, set_rotate) = use_query_state("rot", d.augment.rotate);
     let (scale, set_scale) = use_query_state("zoom", d.augment.scale);
     let (flip, set_flip) = use_query_state("flip", d.augment.flip);
+    let (flip_vertical, set_flip_vertical) = use_query_state("vflip", d.augment.flip_vertical);
     let (noise, set_noise) = use_query_state("noise", d.augment.noise);
     let (learning_rate, set_learning_rate) = use_query_state("lr", d.learning_rate);
     let (batch_size, set_batch_size) = use_query_state("bs", d.batch_size);
@@ -51,6 +52,7 @@ pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>)
             rotate: rotate.get(),
             scale: scale.get(),
             flip: flip.get(),
+            flip_vertical: flip_vertical.get(),
             noise: noise.get(),
         },
         learning_rate: learning_rate.get(),
@@ -76,6 +78,7 @@ pub(super) fn use_lab_settings() -> (Signal<LabSettings>, Callback<LabSettings>)
         set_rotate.run(s.augment.rotate);
         set_scale.run(s.augment.scale);
         set_flip.run(s.augment.flip);
+        set_flip_vertical.run(s.augment.flip_vertical);
         set_noise.run(s.augment.noise);
         set_learning_rate.run(s.learning_rate);
         set_batch_size.run(s.batch_size);

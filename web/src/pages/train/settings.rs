@@ -173,6 +173,7 @@ impl LabSettings {
             rotate: 0.0,
             scale: 0.0,
             flip: false,
+            flip_vertical: false,
             noise: 0.0,
         },
         learning_rate: 0.002,
