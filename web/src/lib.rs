@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod components;
+pub mod download;
 pub mod ml;
 pub mod mnist_store;
 pub mod pages;

@@ -81,9 +81,17 @@ async fn a_short_run_finishes_with_curves_a_confusion_matrix_and_one_test_score(
         text("train-in-use").contains("the training lab's LeNet-5")
     })
     .await;
+    // The weights go to the browser as a pair in the shipped format.
+    click("train-download");
+    wait_until("the weights saved", 30.0, || {
+        text("train-saved").starts_with("Saved lab-lenet5.json and lab-lenet5.bpk")
+    })
+    .await;
+    assert_eq!(text("train-message"), "");
     click("train-reset");
     settle().await;
     assert!(text("train-status").starts_with("no run yet"));
+    assert_eq!(text("train-saved"), "");
     wait_until("the shipped classifier back", 30.0, || {
         text("train-in-use").is_empty()
     })

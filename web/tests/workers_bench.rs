@@ -2,6 +2,8 @@
 //! same) in WebAssembly, in headless Chromium: the latent map's 20×20 manifold decoded on the
 //! CPU backend through the app's own path (`ml::Models::decode`) by the real model workers,
 //! first by the main worker alone, then spread over more of them. Prints the median of each.
+//! Then the training lab's page while a run trains in the worker: the gaps between the page's
+//! animation frames (the main thread must never stall on training).
 //! It needs a release build of the worker served beside it, which `cargo xtask bench` makes:
 //! run it that way.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,6 +12,8 @@ use convlab_digits::latent::manifold_grid;
 use convlab_web::ml::{self, Backend, VaeChoice};
 use convlab_web::worker;
 use wasm_bindgen_test::*;
+
+mod common;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -84,4 +88,50 @@ async fn manifold_over_the_model_workers() {
             }
         }
     }
+}
+
+/// How long the page's frames are watched while the lab trains.
+const WATCH_MS: f64 = 5000.0;
+
+/// The times of the page's animation frames over `ms` milliseconds.
+async fn frame_times(ms: f64) -> Vec<f64> {
+    let watch = js_sys::Function::new_with_args(
+        "ms",
+        "const times = []; const start = performance.now();
+         return new Promise((done) => {
+           const frame = (t) => { times.push(t); if (t - start < ms) requestAnimationFrame(frame); else done(times); };
+           requestAnimationFrame(frame);
+         });",
+    );
+    let promise: js_sys::Promise = watch
+        .call1(&wasm_bindgen::JsValue::NULL, &ms.into())
+        .unwrap()
+        .into();
+    let times = wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    js_sys::Array::from(&times)
+        .iter()
+        .filter_map(|t| t.as_f64())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_training_lab_page_keeps_its_frames_short() {
+    let _app = common::mount_model_page("/train?n=2000&ep=10", "page-train").await;
+    common::click("train-start");
+    common::wait_until("the run to train", 60.0, || {
+        common::text("train-status").contains("step ")
+    })
+    .await;
+    let times = frame_times(WATCH_MS).await;
+    let steps = common::text("train-status");
+    common::click("train-pause");
+    let mut gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(!gaps.is_empty(), "no animation frames in {WATCH_MS} ms");
+    gaps.sort_by(f64::total_cmp);
+    console_log!(
+        "BENCH train_page_frame_gap wasm median_ms={:.3} max_ms={:.3} runs={} ({steps})",
+        gaps[gaps.len() / 2],
+        gaps[gaps.len() - 1],
+        gaps.len()
+    );
 }

@@ -9,6 +9,7 @@
 //! - [`session`]: a run in progress ([`Session`]); [`Session::step`] is one optimizer step.
 //! - [`score`]: a model's score on a dataset and a classifier's [`confusion`] matrix.
 //! - [`optimizer`]: Adam or SGD with momentum, as one [`OptimizerChoice`].
+//! - [`readback`]: numbers read back asynchronously, and a model copied to the CPU to be saved.
 //!
 //! Reading numbers back is asynchronous (`into_data_async`), the only way that works on
 //! WebGPU in a browser; native callers `block_on` it. Nothing here touches files, clocks or
@@ -18,6 +19,7 @@ pub mod batches;
 pub mod objective;
 pub mod optimizer;
 pub mod penalty;
+pub mod readback;
 pub mod score;
 pub mod session;
 
@@ -25,5 +27,6 @@ pub use batches::{TrainingBatch, augment_seed, epoch_order, training_batch};
 pub use objective::{BatchValues, Losses, Objective, Totals, classification_losses};
 pub use optimizer::OptimizerChoice;
 pub use penalty::{Regularization, WeightSummary};
+pub use readback::{copy_to_cpu, read_values};
 pub use score::{Score, confusion, score};
 pub use session::{Hyper, Session, Step};

@@ -4,6 +4,7 @@
 //! [`Losses::read`] brings the few numbers back in one asynchronous transfer, the only way to
 //! read a WebGPU tensor in a browser, and [`Totals`] adds batches up to per-image means.
 
+use crate::readback::read_values;
 use burn::module::{Module, ParamId};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
@@ -175,13 +176,7 @@ impl Losses {
         parts.extend(self.kl.clone().map(Tensor::inner));
         parts.extend(self.correct.clone().map(|c| c.inner().float()));
         parts.extend(penalty.cloned().map(Tensor::inner));
-        let values = Tensor::cat(parts, 0)
-            .into_data_async()
-            .await
-            .map_err(|err| format!("cannot read the loss back from the device: {err:?}"))?
-            .convert::<f64>()
-            .try_into_vec::<f64>()
-            .map_err(|err| format!("the loss read back has an unexpected type: {err:?}"))?;
+        let values: Vec<f64> = read_values(Tensor::cat(parts, 0), "the losses").await?;
         let mut values = values.into_iter();
         let loss = values.next().unwrap_or(f64::NAN);
         let mut next = |present: bool| present.then(|| values.next().unwrap_or(f64::NAN));
@@ -203,13 +198,7 @@ impl Losses {
         let Some(predicted) = self.predicted.clone() else {
             return Ok(Vec::new());
         };
-        let values = predicted
-            .into_data_async()
-            .await
-            .map_err(|err| format!("cannot read the predictions back from the device: {err:?}"))?
-            .convert::<i64>()
-            .try_into_vec::<i64>()
-            .map_err(|err| format!("the predictions have an unexpected type: {err:?}"))?;
+        let values: Vec<i64> = read_values(predicted, "the predictions").await?;
         Ok(values
             .into_iter()
             .map(|c| u8::try_from(c).unwrap_or(u8::MAX))

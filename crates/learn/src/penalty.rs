@@ -12,6 +12,8 @@
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 
+use crate::readback::read_values;
+
 /// The strengths of the two penalties; zero turns one off.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Regularization {
@@ -97,13 +99,7 @@ impl WeightSummary {
         if flat.parts.is_empty() {
             return Ok(Self::default());
         }
-        let values = Tensor::cat(flat.parts, 0)
-            .into_data_async()
-            .await
-            .map_err(|err| format!("cannot read the weights back from the device: {err:?}"))?
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|err| format!("the weights have an unexpected type: {err:?}"))?;
+        let values = read_values(Tensor::cat(flat.parts, 0), "the weights").await?;
         Ok(Self { values })
     }
 

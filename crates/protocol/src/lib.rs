@@ -22,8 +22,9 @@ mod networks;
 mod training;
 pub use networks::{FeatureMap, KernelBank, NamedLayer, Network, Networks};
 pub use training::{
-    EpochPoint, Evaluation, LayerGradient, MlpActivation, Split, StepPoint, StepSettings,
-    TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted, WeightStats,
+    EpochPoint, Evaluation, ExportedWeights, LayerGradient, MlpActivation, Split, StepPoint,
+    StepSettings, TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted,
+    WeightStats,
 };
 
 /// Values in one 28×28 image.
@@ -169,6 +170,9 @@ pub enum Request {
     /// from the shipped ones again: [`Reply::Done`], or an error for a run of another network
     /// or on another backend.
     TrainUse { on: bool },
+    /// The run's LeNet-5 as a weights pair named `name` ([`Reply::Weights`]); `address` is the
+    /// page's address with the run's settings, recorded as the way to repeat the run.
+    TrainExport { name: String, address: String },
     /// Stop the request with this number, if it is still running; it is answered with
     /// [`Reply::Cancelled`]. Not answered itself.
     Cancel { id: u32 },
@@ -237,6 +241,8 @@ pub enum Reply {
     TrainProgress(TrainProgress),
     /// A training run's score on a split.
     Evaluation(Evaluation),
+    /// A run's weights as files.
+    Weights(ExportedWeights),
     /// The request was cancelled before it finished.
     Cancelled,
     /// Done; nothing to return.

@@ -178,3 +178,12 @@ pub struct TrainStarted {
     pub validation: u32,
     pub test: u32,
 }
+
+/// A run's network as the shipped weights' pair of files: `NAME.json` (the manifest) and
+/// `NAME.bpk` (the parameters), which the app's loader and `convlab-train eval` read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportedWeights {
+    pub name: String,
+    pub json: String,
+    pub bpk: Vec<u8>,
+}

@@ -21,9 +21,7 @@ use burn::module::Module;
 use burn::optim::AdamConfig;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
-use convlab_model::{
-    AugmentConfig, Autoencoder, AutoencoderConfig, LeNet5, LeNet5Config, ModelSpec, Vae, VaeConfig,
-};
+use convlab_model::{AugmentConfig, AutoencoderConfig, LeNet5Config, ModelSpec, VaeConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::ModelKind;
@@ -79,16 +77,9 @@ pub fn kind_name(kind: ModelKind) -> &'static str {
     }
 }
 
-/// A model rebuilt from a run folder, on a plain (inference) device.
-#[derive(Debug)]
-pub enum LoadedModel {
-    /// LeNet-5.
-    Lenet(LeNet5),
-    /// The variational autoencoder.
-    Vae(Vae),
-    /// The plain autoencoder.
-    Ae(Autoencoder),
-}
+/// A model rebuilt from a run folder, on a plain (inference) device: the same three kinds the
+/// shipped weights' loader gives.
+pub use convlab_model::weights::LoadedWeights;
 
 /// Everything `config.json` holds: enough to rebuild the model and to repeat the run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -414,12 +405,12 @@ impl RunDir {
 
     /// Rebuilds the trained model from `config.json` and `model.bpk` on `device` (a plain,
     /// inference device).
-    pub fn load_model(&self, device: &Device) -> Result<(TrainingConfig, LoadedModel)> {
+    pub fn load_model(&self, device: &Device) -> Result<(TrainingConfig, LoadedWeights)> {
         let config = self.read_config()?;
         let model = match &config.model {
-            ModelConfig::Lenet(c) => LoadedModel::Lenet(self.load_weights(c.init(device))?),
-            ModelConfig::Vae(c) => LoadedModel::Vae(self.load_weights(c.init(device))?),
-            ModelConfig::Ae(c) => LoadedModel::Ae(self.load_weights(c.init(device))?),
+            ModelConfig::Lenet(c) => LoadedWeights::Lenet(self.load_weights(c.init(device))?),
+            ModelConfig::Vae(c) => LoadedWeights::Vae(self.load_weights(c.init(device))?),
+            ModelConfig::Ae(c) => LoadedWeights::Ae(self.load_weights(c.init(device))?),
         };
         Ok((config, model))
     }
@@ -561,7 +552,7 @@ mod tests {
         run.save_weights(&vae).unwrap();
 
         let (_, loaded) = run.load_model(&device).unwrap();
-        let LoadedModel::Vae(loaded) = loaded else {
+        let LoadedWeights::Vae(loaded) = loaded else {
             panic!("not a VAE")
         };
         let x = Tensor::<4>::random([2, 1, 28, 28], Distribution::Default, &device);

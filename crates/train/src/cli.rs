@@ -13,7 +13,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Three models: LeNet-5 (a CNN that classifies digits), a variational autoencoder (VAE) and a
 /// plain autoencoder (AE) with the same encoder and decoder. A training run writes a folder
 /// (`--out`) with `config.json`, the weights `model.bpk`, `metrics.csv` (one row per epoch)
-/// and a checkpoint to resume from; `eval --model DIR` scores that folder on the test set;
+/// and a checkpoint to resume from; `eval --model DIR` scores that folder on the test set
+/// (`eval --weights NAME.json` an exported pair, or one the web app's training lab downloaded);
 /// `export --model DIR --name NAME` writes weights/NAME.bpk and weights/NAME.json for the web app.
 ///
 /// Typical session:
@@ -229,8 +230,18 @@ pub struct TrainArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// A folder written by `convlab-train train` (config.json + model.bpk).
-    #[arg(long, value_name = "DIR")]
-    pub model: PathBuf,
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "weights",
+        conflicts_with = "weights"
+    )]
+    pub model: Option<PathBuf>,
+
+    /// A weights description, NAME.json, with NAME.bpk beside it: what `export` writes, and
+    /// what the web app's training lab downloads.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
 
     /// Folder holding the MNIST files. Default: $MNIST_DIR, else ../shared/data/mnist.
     #[arg(long, value_name = "DIR")]
@@ -498,6 +509,27 @@ mod tests {
             Cli::try_parse_from(["convlab-train", "import-torch", "--input", "vae.pt"]).is_err(),
             "--out is required"
         );
+    }
+
+    #[test]
+    fn eval_takes_a_run_folder_or_a_weights_pair_but_not_both() {
+        let parse = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["convlab-train", "eval"], args].concat())?;
+            let Command::Eval(args) = cli.command else {
+                panic!("not eval")
+            };
+            Ok::<_, clap::Error>((args.model, args.weights))
+        };
+        assert_eq!(
+            parse(&["--weights", "lab.json"]).unwrap(),
+            (None, Some(PathBuf::from("lab.json")))
+        );
+        assert_eq!(
+            parse(&["--model", "runs/lenet"]).unwrap().0,
+            Some(PathBuf::from("runs/lenet"))
+        );
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--model", "runs/lenet", "--weights", "lab.json"]).is_err());
     }
 
     #[test]

@@ -5,15 +5,16 @@
 //! - AE: the reconstruction BCE alone; it has no KL term and no ELBO.
 //! - LeNet-5: accuracy, mean cross-entropy and the 10×10 confusion matrix.
 
+use std::fs;
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use burn::tensor::{Device, Int, Tensor};
 use convlab_model::Batches;
-use convlab_model::{LeNet5, MnistDataset, MnistDir};
+use convlab_model::{LeNet5, MnistDataset, MnistDir, WeightsManifest, weights};
 use serde::Serialize;
 
-use crate::artifacts::{LoadedModel, RunDir, kind_name};
+use crate::artifacts::{LoadedWeights, RunDir, kind_name};
 use crate::training::score;
 
 /// What `eval` prints, as JSON. Fields that do not apply to the model are left out.
@@ -74,19 +75,65 @@ pub fn evaluate(
     let run = RunDir::new(model_dir);
     let (config, model) = run.load_model(device)?;
     let epochs_trained = run.read_state().map(|s| s.epochs_completed).unwrap_or(0);
-    let mut test = mnist.test().context("loading the MNIST test images")?;
-    if let Some(limit) = options.limit.filter(|&n| n < test.len()) {
-        test = test.select(&(0..limit).collect::<Vec<_>>());
-    }
+    let test = test_images(mnist, options)?;
     evaluate_model(&model, &test, device, options, epochs_trained).map(|report| EvalReport {
         model: kind_name(config.model.kind()),
         ..report
     })
 }
 
+/// Scores a weights pair (see [`load_pair`]) on the test images in `mnist`.
+pub fn evaluate_weights(
+    manifest_path: &Path,
+    mnist: &MnistDir,
+    device: &Device,
+    options: &EvalOptions,
+) -> Result<EvalReport> {
+    let (manifest, model) = load_pair(manifest_path, device)?;
+    let test = test_images(mnist, options)?;
+    evaluate_model(&model, &test, device, options, manifest.epochs).map(|report| EvalReport {
+        model: manifest.model.kind_name(),
+        ..report
+    })
+}
+
+/// Loads a weights pair — `NAME.json` at `manifest_path` and the `.bpk` it names beside it, as
+/// `export` or the training lab's "Download weights" writes them — through the app's loader.
+pub fn load_pair(
+    manifest_path: &Path,
+    device: &Device,
+) -> Result<(WeightsManifest, LoadedWeights)> {
+    let json = fs::read_to_string(manifest_path)
+        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    let manifest = weights::parse_manifest(&json)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let file = Path::new(&manifest.weights_file);
+    if file.file_name() != Some(file.as_os_str()) {
+        bail!(
+            "{} names its weights {:?}: a file name beside it is expected",
+            manifest_path.display(),
+            manifest.weights_file
+        );
+    }
+    let bpk_path = manifest_path.with_file_name(file);
+    let bpk = fs::read(&bpk_path).with_context(|| format!("cannot read {}", bpk_path.display()))?;
+    let model = weights::load(&json, &bpk, device)
+        .with_context(|| format!("loading {}", manifest_path.display()))?;
+    Ok((manifest, model))
+}
+
+/// The MNIST test images, or the first `options.limit` of them.
+fn test_images(mnist: &MnistDir, options: &EvalOptions) -> Result<MnistDataset> {
+    let mut test = mnist.test().context("loading the MNIST test images")?;
+    if let Some(limit) = options.limit.filter(|&n| n < test.len()) {
+        test = test.select(&(0..limit).collect::<Vec<_>>());
+    }
+    Ok(test)
+}
+
 /// Scores a loaded model on `test`.
 pub fn evaluate_model(
-    model: &LoadedModel,
+    model: &LoadedWeights,
     test: &MnistDataset,
     device: &Device,
     options: &EvalOptions,
@@ -108,7 +155,7 @@ pub fn evaluate_model(
     };
     device.seed(options.seed);
     match model {
-        LoadedModel::Vae(vae) => {
+        LoadedWeights::Vae(vae) => {
             report.model = "vae";
             let totals = score(vae, test, 1.0, options.batch_size, device)?;
             report.units = Some("nats per image");
@@ -117,13 +164,13 @@ pub fn evaluate_model(
             report.negative_elbo = Some(totals.mean_loss());
             report.noise = Some(format!("one sample of z per image, seed {}", options.seed));
         }
-        LoadedModel::Ae(ae) => {
+        LoadedWeights::Ae(ae) => {
             report.model = "ae";
             let totals = score(ae, test, 1.0, options.batch_size, device)?;
             report.units = Some("nats per image");
             report.bce = totals.mean_bce();
         }
-        LoadedModel::Lenet(net) => {
+        LoadedWeights::Lenet(net) => {
             report.model = "lenet";
             let totals = score(net, test, 1.0, options.batch_size, device)?;
             report.units = Some("nats per image");

@@ -19,7 +19,7 @@ use convlab_model::weights::{
 use convlab_model::{IMAGE_SIZE, MnistDataset, Noise, synthetic_digit};
 
 use crate::artifacts::{
-    ImportedFrom, LoadedModel, ModelConfig, RunDir, TrainingConfig, kind_name, write_atomically,
+    ImportedFrom, ModelConfig, RunDir, TrainingConfig, kind_name, write_atomically,
 };
 use crate::cli::{ExportArgs, ModelKind};
 use crate::data;
@@ -139,9 +139,9 @@ pub fn export(
     // load: a failed export leaves the previous files as they were.
     let scratch = options.to.join(format!("{}.bpk.partial", options.name));
     let saved = match &model {
-        LoadedModel::Lenet(m) => m.clone().save_file(&scratch),
-        LoadedModel::Vae(m) => m.clone().save_file(&scratch),
-        LoadedModel::Ae(m) => m.clone().save_file(&scratch),
+        LoadedWeights::Lenet(m) => m.clone().save_file(&scratch),
+        LoadedWeights::Vae(m) => m.clone().save_file(&scratch),
+        LoadedWeights::Ae(m) => m.clone().save_file(&scratch),
     };
     saved.map_err(|err| anyhow!("cannot save {}: {err}", scratch.display()))?;
     let bytes =
@@ -167,9 +167,9 @@ pub fn export(
         name: options.name.clone(),
         model: config.model.spec(),
         parameters: match &model {
-            LoadedModel::Lenet(m) => m.num_params(),
-            LoadedModel::Vae(m) => m.num_params(),
-            LoadedModel::Ae(m) => m.num_params(),
+            LoadedWeights::Lenet(m) => m.num_params(),
+            LoadedWeights::Vae(m) => m.num_params(),
+            LoadedWeights::Ae(m) => m.num_params(),
         },
         weights_file: format!("{}.bpk", options.name),
         weights_bytes: bytes.len() as u64,
@@ -214,7 +214,7 @@ pub fn export(
 
 /// Loads `bpk` and `json` as the web app will (from bytes) and checks that the model gives
 /// exactly the outputs of `model` on a few synthetic digits.
-fn check_round_trip(model: &LoadedModel, json: &str, bpk: &[u8], device: &Device) -> Result<()> {
+fn check_round_trip(model: &LoadedWeights, json: &str, bpk: &[u8], device: &Device) -> Result<()> {
     let loaded = weights::load(json, bpk, device)?;
     let mut pixels = Vec::new();
     for digit in [0u8, 3, 7] {
@@ -225,16 +225,16 @@ fn check_round_trip(model: &LoadedModel, json: &str, bpk: &[u8], device: &Device
         device,
     );
     let (before, after) = match (model, &loaded) {
-        (LoadedModel::Lenet(a), LoadedWeights::Lenet(b)) => {
+        (LoadedWeights::Lenet(a), LoadedWeights::Lenet(b)) => {
             (a.forward(images.clone()), b.forward(images))
         }
-        (LoadedModel::Vae(a), LoadedWeights::Vae(b)) => (
+        (LoadedWeights::Vae(a), LoadedWeights::Vae(b)) => (
             a.forward_with(images.clone(), Noise::Zero)
                 .logits
                 .flatten(1, 3),
             b.forward_with(images, Noise::Zero).logits.flatten(1, 3),
         ),
-        (LoadedModel::Ae(a), LoadedWeights::Ae(b)) => (
+        (LoadedWeights::Ae(a), LoadedWeights::Ae(b)) => (
             a.forward(images.clone()).logits.flatten(1, 3),
             b.forward(images).logits.flatten(1, 3),
         ),

@@ -38,7 +38,7 @@ use convlab_model::{IMAGE_PIXELS, IMAGE_SIZE, Noise, Vae, VaeConfig};
 use serde::Deserialize;
 
 use crate::artifacts::{
-    ImportCheck, ImportedFrom, LoadedModel, ModelConfig, RunDir, TrainState, TrainingConfig,
+    ImportCheck, ImportedFrom, LoadedWeights, ModelConfig, RunDir, TrainState, TrainingConfig,
 };
 
 /// Width of the encoder's dense bottleneck in the reference model.
@@ -632,7 +632,7 @@ pub fn import(options: &ImportOptions, device: &Device) -> Result<Imported> {
 
     // The folder must give back the same model, as `eval` and `export` will load it.
     let (_, reloaded) = run.load_model(device)?;
-    let LoadedModel::Vae(reloaded) = reloaded else {
+    let LoadedWeights::Vae(reloaded) = reloaded else {
         bail!("{} does not read back as a VAE", run.path().display());
     };
     let probe = Tensor::<2>::from_data(

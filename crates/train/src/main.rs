@@ -60,16 +60,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(args) => {
             let selected = device::select(args.device)?;
             eprintln!("device: {}", selected.description);
-            let report = eval::evaluate(
-                &args.model,
-                &data::mnist_dir(args.mnist_dir.clone()),
-                &selected.device,
-                &eval::EvalOptions {
-                    limit: args.limit,
-                    batch_size: args.batch_size,
-                    seed: args.seed,
-                },
-            )?;
+            let mnist = data::mnist_dir(args.mnist_dir.clone());
+            let options = eval::EvalOptions {
+                limit: args.limit,
+                batch_size: args.batch_size,
+                seed: args.seed,
+            };
+            let report = match (&args.model, &args.weights) {
+                (Some(dir), _) => eval::evaluate(dir, &mnist, &selected.device, &options)?,
+                (None, Some(json)) => {
+                    eval::evaluate_weights(json, &mnist, &selected.device, &options)?
+                }
+                (None, None) => anyhow::bail!("give --model DIR or --weights FILE"),
+            };
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use convlab_model::{IMAGE_PIXELS, MnistDataset, Vae};
-use convlab_train::artifacts::{LoadedModel, RunDir};
+use convlab_train::artifacts::{LoadedWeights, RunDir};
 use convlab_train::eval::EvalOptions;
 use convlab_train::export::{ExportOptions, export};
 use convlab_train::import::{ExpectedOutputs, ImportOptions, Imported, compare, import};
@@ -107,7 +107,7 @@ fn the_pt_fixture_matches_pytorch_and_makes_a_run_folder() {
     let from = config.imported.unwrap();
     assert_eq!(from.format, "pytorch");
     assert!(from.check.unwrap().max_abs_diff <= TOLERANCE);
-    let LoadedModel::Vae(reloaded) = model else {
+    let LoadedWeights::Vae(reloaded) = model else {
         panic!("not a VAE")
     };
     let expected = ExpectedOutputs::read(&expected()).unwrap();

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use burn::tensor::Device;
 use convlab_model::Batches;
 use convlab_model::{AugmentConfig, IMAGE_PIXELS, MnistDataset};
-use convlab_train::artifacts::{LoadedModel, ModelConfig, RunDir, TrainState, TrainingConfig};
+use convlab_train::artifacts::{LoadedWeights, ModelConfig, RunDir, TrainState, TrainingConfig};
 use convlab_train::cli::ModelKind;
 use convlab_train::data::{self, Splits};
 use convlab_train::eval::{EvalOptions, evaluate_model};
@@ -199,7 +199,7 @@ fn saved_weights_reload_to_the_same_outputs() {
     let device = Device::flex();
     let (config, model) = run.load_model(&device).unwrap();
     assert!(matches!(config.model, ModelConfig::Lenet(_)));
-    let LoadedModel::Lenet(net) = &model else {
+    let LoadedWeights::Lenet(net) = &model else {
         panic!("not LeNet")
     };
     let totals = score(net, &splits.validation, 1.0, 32, &device).unwrap();
@@ -362,9 +362,9 @@ fn validation_images_are_never_augmented() {
         let written = column(&metrics_rows(&run)[0], 5);
         let device = Device::flex();
         let totals = match run.load_model(&device).unwrap().1 {
-            LoadedModel::Lenet(net) => score(&net, &splits.validation, 1.0, 16, &device),
-            LoadedModel::Ae(ae) => score(&ae, &splits.validation, 1.0, 16, &device),
-            LoadedModel::Vae(_) => unreachable!("not trained here"),
+            LoadedWeights::Lenet(net) => score(&net, &splits.validation, 1.0, 16, &device),
+            LoadedWeights::Ae(ae) => score(&ae, &splits.validation, 1.0, 16, &device),
+            LoadedWeights::Vae(_) => unreachable!("not trained here"),
         }
         .unwrap();
         assert!(
@@ -436,7 +436,7 @@ fn export_writes_weights_the_model_crate_loads_from_bytes() {
         manifest.command
     );
     let net = convlab_model::load_lenet(&json, &bpk, &device).unwrap();
-    let LoadedModel::Lenet(trained_net) = run.load_model(&device).unwrap().1 else {
+    let LoadedWeights::Lenet(trained_net) = run.load_model(&device).unwrap().1 else {
         panic!("not LeNet")
     };
     let batch = test.batch(&[0, 1, 2], &device);
@@ -445,6 +445,18 @@ fn export_writes_weights_the_model_crate_loads_from_bytes() {
         trained_net.forward(batch.images).into_data()
     );
     assert!(convlab_model::load_vae(&json, &bpk, &device).is_err());
+    // `eval --weights` reads the pair and scores what the export recorded.
+    let (read, model) = convlab_train::eval::load_pair(&exported.manifest_path, &device).unwrap();
+    let report = evaluate_model(
+        &model,
+        &test,
+        &device,
+        &export_options(false).eval,
+        read.epochs,
+    )
+    .unwrap();
+    assert_eq!(report.accuracy, manifest.test.accuracy);
+    assert_eq!(report.epochs_trained, 1);
 
     // A second export of the same name needs --force.
     let err = export(&run, &test, &device, &export_options(false))
@@ -511,7 +523,7 @@ fn a_diverging_loss_stops_cleanly_and_keeps_the_last_good_weights() {
     // The kept weights still load and give finite scores.
     let device = Device::flex();
     let (_, model) = run.load_model(&device).unwrap();
-    let LoadedModel::Lenet(net) = model else {
+    let LoadedWeights::Lenet(net) = model else {
         panic!("not LeNet")
     };
     assert!(

@@ -200,6 +200,9 @@ async fn answer(request: Request, stop: &Stop) -> Result<Reply, Failure> {
             training::use_classifier(on)?;
             Reply::Done
         }
+        Request::TrainExport { name, address } => {
+            Reply::Weights(training::export(&name, &address).await?)
+        }
         Request::LoseGpu => {
             gpu::destroy();
             Reply::Done

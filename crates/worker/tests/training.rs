@@ -17,6 +17,14 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The worker's wasm memory in bytes (64 KiB pages); natively, where these tests do not run, 0.
+fn memory_bytes() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return core::arch::wasm32::memory_size(0) * 64 * 1024;
+    #[cfg(not(target_arch = "wasm32"))]
+    0
+}
+
 fn setup(train: u32, optimizer: TrainOptimizer) -> TrainSetup {
     TrainSetup {
         seed: 4,
@@ -95,6 +103,81 @@ async fn the_training_run() {
     a_deep_sigmoid_mlp_reports_vanishing_gradients().await;
     l1_raises_the_share_of_tiny_weights().await;
     a_trained_lenet_answers_for_the_shipped_one_until_taken_back().await;
+    downloaded_weights_load_back_through_the_shipped_loader().await;
+    five_runs_leave_the_memory_where_one_left_it().await;
+}
+
+/// Each reset frees its run: after a first run (the allocator's warm-up), four more one after
+/// another grow the worker's memory by less than 5 %.
+async fn five_runs_leave_the_memory_where_one_left_it() {
+    let mut sizes = Vec::new();
+    for _ in 0..5 {
+        training::start(Backend::Cpu, setup(64, TrainOptimizer::Adam))
+            .await
+            .unwrap();
+        losses(8, settings(0.003, 16)).await;
+        training::evaluate(Split::Validation).await.unwrap();
+        training::reset();
+        sizes.push(memory_bytes());
+    }
+    assert!(
+        sizes[4] as f64 <= sizes[0] as f64 * 1.05,
+        "wasm memory in bytes after each run: {sizes:?}"
+    );
+}
+
+/// Trained on WebGPU (whose tensors are never read synchronously), the exported pair loads
+/// through the app's loader on the CPU and classifies the validation images as the run does.
+async fn downloaded_weights_load_back_through_the_shipped_loader() {
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    training::start(Backend::WebGpu, setup(64, TrainOptimizer::Adam))
+        .await
+        .unwrap();
+    losses(4, settings(0.003, 16)).await;
+    let exported = training::export("lab-lenet5", "/train?seed=4")
+        .await
+        .unwrap();
+    let manifest = convlab_model::weights::parse_manifest(&exported.json).unwrap();
+    assert_eq!(manifest.name, "lab-lenet5");
+    assert_eq!(manifest.parameters, 61_706);
+    assert_eq!(manifest.weights_bytes, exported.bpk.len() as u64);
+    assert_eq!(manifest.command, "/train?seed=4");
+    assert_eq!(manifest.training["steps"], 4);
+
+    let cpu = Device::flex();
+    let net = convlab_model::load_lenet(&exported.json, &exported.bpk, &cpu).unwrap();
+    let run = training::evaluate(Split::Validation).await.unwrap();
+    // The run's images: synthetic digits 64..104 of its seed.
+    let all = convlab_model::synthetic_dataset(124, 4).unwrap();
+    let validation = all.select(&(64..104).collect::<Vec<_>>());
+    let images = Tensor::<4>::from_data(
+        TensorData::new(validation.images().to_vec(), [40, 1, 28, 28]),
+        &cpu,
+    );
+    let given: Vec<i64> = net
+        .forward(images)
+        .argmax(1)
+        .into_data()
+        .convert::<i64>()
+        .try_to_vec()
+        .unwrap();
+    let differ = given
+        .iter()
+        .zip(&run.predicted)
+        .filter(|(a, b)| **a != i64::from(**b))
+        .count();
+    assert!(
+        differ <= 1,
+        "{differ} of 40 classes differ: {given:?} vs {:?}",
+        run.predicted
+    );
+    assert_eq!(validation.labels(), run.labels.as_slice());
+    training::reset();
+    assert!(
+        training::export("lab-lenet5", "/train").await.is_err(),
+        "no run, nothing to save"
+    );
 }
 
 async fn a_trained_lenet_answers_for_the_shipped_one_until_taken_back() {

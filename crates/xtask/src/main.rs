@@ -1,6 +1,7 @@
 //! `cargo xtask …`: set up the tools, serve the app, run the CI pipeline, run the benchmarks.
 //! Standard library only, so it builds in seconds on a fresh machine.
 
+mod bench;
 mod ctx;
 mod file_server;
 mod smoke;
@@ -77,7 +78,7 @@ fn run() -> Result {
         "setup" => steps::setup(&Ctx::new()?, rest),
         "serve" => steps::serve(&Ctx::new()?, rest),
         "test" => steps::test(&Ctx::new()?, rest),
-        "bench" => steps::bench(&Ctx::new()?, rest),
+        "bench" => bench::bench(&Ctx::new()?, rest),
         "smoke" => steps::smoke(&Ctx::new()?, rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }

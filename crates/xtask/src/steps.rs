@@ -5,6 +5,7 @@ use std::io;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::bench::BenchLine;
 use crate::ctx::{Ctx, Result, TestCounts, display, fmt_bytes, fmt_duration};
 use crate::file_server::{self, Files};
 use crate::tools::{self, Installed, Needs};
@@ -117,19 +118,19 @@ fn exec(mut cmd: Command) -> Result {
 // ---------------------------------------------------------------------------------------------
 // A timed sequence of steps
 
-type After = fn(&Ctx) -> Result;
+pub(crate) type After = fn(&Ctx) -> Result;
 
-struct Step {
-    name: &'static str,
-    cmd: Command,
+pub(crate) struct Step {
+    pub(crate) name: &'static str,
+    pub(crate) cmd: Command,
     /// Runs after the command succeeds (e.g. reporting sizes).
-    after: Option<After>,
+    pub(crate) after: Option<After>,
     /// A test run whose harness summaries count towards the final `N passed, M failed` line.
-    counts_tests: bool,
+    pub(crate) counts_tests: bool,
 }
 
 impl Step {
-    fn new(name: &'static str, cmd: Command) -> Self {
+    pub(crate) fn new(name: &'static str, cmd: Command) -> Self {
         Self {
             name,
             cmd,
@@ -146,7 +147,7 @@ impl Step {
     }
 }
 
-struct Timings {
+pub(crate) struct Timings {
     rows: Vec<(String, Duration, &'static str)>,
     start: Instant,
 }
@@ -188,7 +189,7 @@ impl Timings {
 /// Runs `steps` in order after `setup_took`, printing `==> [i/N] name` and the elapsed time of
 /// each, then a summary table; stops at the first failure (the table is printed either way).
 /// Returns the `BENCH …` lines the steps printed.
-fn run_steps(
+pub(crate) fn run_steps(
     ctx: &Ctx,
     mut timings: Timings,
     steps: Vec<Step>,
@@ -246,7 +247,7 @@ fn run_steps(
 }
 
 /// Times `tools::setup` as the first row of the summary.
-fn timed_setup(ctx: &Ctx, needs: Needs) -> Result<(Timings, Installed)> {
+pub(crate) fn timed_setup(ctx: &Ctx, needs: Needs) -> Result<(Timings, Installed)> {
     let mut timings = Timings::new();
     println!("==> setup");
     let start = Instant::now();
@@ -433,7 +434,11 @@ fn test_worker_dir(ctx: &Ctx) -> std::path::PathBuf {
 }
 
 /// Serves [`worker_files`] on `port`, or on any free port when it is taken; the address.
-fn serve_worker(ctx: &Ctx, dir: &std::path::Path, port: u16) -> Result<std::net::SocketAddr> {
+pub(crate) fn serve_worker(
+    ctx: &Ctx,
+    dir: &std::path::Path,
+    port: u16,
+) -> Result<std::net::SocketAddr> {
     let files = || worker_files(ctx, dir);
     file_server::spawn(files()?, port).or_else(|_| file_server::spawn(files()?, 0))
 }
@@ -473,7 +478,7 @@ fn bundle_test_worker(ctx: &Ctx) -> Result {
 
 /// `wasm-bindgen --target no-modules` on the worker binary `bin` of cargo profile `profile`,
 /// into `dir`.
-fn bundle_worker(ctx: &Ctx, profile: &str, bin: &str, dir: &std::path::Path) -> Result {
+pub(crate) fn bundle_worker(ctx: &Ctx, profile: &str, bin: &str, dir: &std::path::Path) -> Result {
     let wasm = ctx
         .target_dir()
         .join("wasm32-unknown-unknown")
@@ -516,185 +521,16 @@ pub fn smoke(ctx: &Ctx, args: &[String]) -> Result {
 }
 
 // ---------------------------------------------------------------------------------------------
-// bench
-
-/// `cargo xtask bench`
-pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
-    if let Some(other) = args.first() {
-        return Err(unknown_flag("bench", other));
-    }
-    let needs = Needs {
-        trunk: false,
-        wasm_bindgen: true,
-        wasm_opt: false,
-        browser: true,
-    };
-    let (timings, installed) = timed_setup(ctx, needs)?;
-    let native = cargo(ctx, &["bench", "-p", "convlab-kernels", "--bench", "sobel"]);
-    let models = cargo(
-        ctx,
-        &["bench", "-p", "convlab-model", "--bench", "inference"],
-    );
-    let wasm_bench = |package: &str, extra: &[&str]| -> Result<Command> {
-        let mut cmd = wasm_test(ctx, &installed, package)?;
-        cmd.arg("--release")
-            .args(extra)
-            .args(["--test", "bench", "--", "--nocapture"]);
-        Ok(cmd)
-    };
-    // The app's manifold over its model workers: a release worker (CPU only, as the cases
-    // time it; the build with relaxed SIMD, which headless Chromium starts), bundled as Trunk
-    // would and served beside the benchmark.
-    let bench_worker = Step {
-        after: Some(|ctx: &Ctx| {
-            bundle_worker(ctx, "release", "convlab-worker-fma", &bench_worker_dir(ctx))
-        }),
-        ..Step::new(
-            "bench worker (release)",
-            cargo(
-                ctx,
-                &[
-                    "build",
-                    "--release",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "-p",
-                    "convlab-worker",
-                    "--no-default-features",
-                    "--features",
-                    "relaxed-simd",
-                    "--bin",
-                    "convlab-worker-fma",
-                ],
-            ),
-        )
-    };
-    let addr = serve_worker(ctx, &bench_worker_dir(ctx), BENCH_SERVER_PORT)?;
-    let mut workers_bench = wasm_test(ctx, &installed, "convlab-web")?;
-    workers_bench
-        .args(["--release", "--test", "workers_bench", "--", "--nocapture"])
-        .env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
-    // The CPU backend only: the wasm column times `flex`, as the native one does.
-    let steps = vec![
-        Step::new("bench (native, criterion)", native),
-        Step::new("bench (native, models)", models),
-        Step::new(
-            "bench (wasm, Sobel, headless Chromium)",
-            wasm_bench("convlab-web", &[])?,
-        ),
-        Step::new(
-            "bench (wasm, models, headless Chromium)",
-            wasm_bench("convlab-worker", &["--no-default-features"])?,
-        ),
-        Step::new(
-            "bench (wasm with relaxed SIMD, models, headless Chromium)",
-            wasm_bench(
-                "convlab-worker",
-                &["--no-default-features", "--features", "relaxed-simd"],
-            )?,
-        ),
-        bench_worker,
-        Step::new(
-            "bench (wasm, manifold over the model workers, headless Chromium)",
-            workers_bench,
-        ),
-    ];
-    let benches = run_steps(ctx, timings, steps, &[], "bench timings")?;
-    print_bench_table(&benches);
-    if ctx.root.join("dist").is_dir() {
-        println!();
-        report_dist_sizes(ctx)?;
-    } else {
-        println!("\n(no dist/: run `cargo xtask test` or `trunk build --release` for wasm sizes)");
-    }
-    Ok(())
-}
-
-/// The port of the benchmark's worker server, fixed for the reason of [`TEST_SERVER_PORT`].
-const BENCH_SERVER_PORT: u16 = 47381;
-
-/// Where `cargo xtask bench` puts the release worker it serves.
-fn bench_worker_dir(ctx: &Ctx) -> std::path::PathBuf {
-    ctx.target_dir().join("convlab-bench-worker")
-}
-
-/// One `BENCH <case> <target> median_ms=… …` line of a benchmark's output.
-#[derive(Debug, PartialEq)]
-struct BenchLine {
-    case: String,
-    target: String,
-    median_ms: f64,
-}
-
-impl BenchLine {
-    fn parse(line: &str) -> Option<Self> {
-        let mut words = line.trim().strip_prefix("BENCH ")?.split_whitespace();
-        let (case, target) = (words.next()?, words.next()?);
-        let median_ms = words
-            .find_map(|w| w.strip_prefix("median_ms="))?
-            .parse()
-            .ok()?;
-        Some(Self {
-            case: case.to_string(),
-            target: target.to_string(),
-            median_ms,
-        })
-    }
-}
-
-/// The cases timed natively, in wasm and in wasm with relaxed SIMD (`wasm-fma`), side by
-/// side, with the ratios.
-fn print_bench_table(lines: &[BenchLine]) {
-    let median = |case: &str, target: &str| {
-        lines
-            .iter()
-            .find(|l| l.case == case && l.target == target)
-            .map(|l| l.median_ms)
-    };
-    let mut cases: Vec<&str> = Vec::new();
-    for line in lines {
-        if !cases.contains(&line.case.as_str()) {
-            cases.push(&line.case);
-        }
-    }
-    println!("\n==> medians, measured in this run (ms)");
-    println!(
-        "  {:<32} {:>9} {:>9} {:>9} {:>11} {:>9}",
-        "case", "native", "wasm", "wasm-fma", "wasm/native", "fma/wasm"
-    );
-    let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-        _ => "-".to_string(),
-    };
-    for case in cases {
-        let (n, w, f) = (
-            median(case, "native"),
-            median(case, "wasm"),
-            median(case, "wasm-fma"),
-        );
-        println!(
-            "  {case:<32} {:>9} {:>9} {:>9} {:>11} {:>9}",
-            show(n),
-            show(w),
-            show(f),
-            ratio(w, n),
-            ratio(f, w)
-        );
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // helpers
 
-fn cargo(ctx: &Ctx, args: &[&str]) -> Command {
+pub(crate) fn cargo(ctx: &Ctx, args: &[&str]) -> Command {
     let mut cmd = ctx.cargo();
     cmd.args(args);
     cmd
 }
 
 /// `cargo test --target wasm32-unknown-unknown -p PACKAGE`, run in headless Chromium.
-fn wasm_test(ctx: &Ctx, installed: &Installed, package: &str) -> Result<Command> {
+pub(crate) fn wasm_test(ctx: &Ctx, installed: &Installed, package: &str) -> Result<Command> {
     let mut cmd = cargo(
         ctx,
         &["test", "--target", "wasm32-unknown-unknown", "-p", package],
@@ -715,7 +551,7 @@ fn browser_env(cmd: &mut Command, installed: &Installed) -> Result {
 }
 
 /// Prints the raw and gzip -9 size of each `dist/*.wasm`.
-fn report_dist_sizes(ctx: &Ctx) -> Result {
+pub(crate) fn report_dist_sizes(ctx: &Ctx) -> Result {
     let dist = ctx.root.join("dist");
     let mut wasm: Vec<_> = fs::read_dir(&dist)
         .map_err(|e| format!("cannot read {}: {e}", dist.display()))?
@@ -780,28 +616,13 @@ fn gzip_size(ctx: &Ctx, gzip: &std::path::Path, file: &std::path::Path) -> Resul
     }
 }
 
-fn unknown_flag(command: &str, flag: &str) -> String {
+pub(crate) fn unknown_flag(command: &str, flag: &str) -> String {
     format!("unknown argument `{flag}` for `cargo xtask {command}` (see `cargo xtask help`)")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bench_lines_are_read() {
-        let line = BenchLine::parse("    BENCH decode_1 wasm median_ms=0.912 min_ms=0.8 runs=51");
-        assert_eq!(
-            line,
-            Some(BenchLine {
-                case: "decode_1".into(),
-                target: "wasm".into(),
-                median_ms: 0.912
-            })
-        );
-        assert_eq!(BenchLine::parse("test result: ok"), None);
-        assert_eq!(BenchLine::parse("BENCH x native median_ms=abc"), None);
-    }
 
     #[test]
     fn gzip_counts_compressed_bytes() -> Result {

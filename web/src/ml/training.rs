@@ -3,8 +3,9 @@
 
 use convlab_protocol::{Backend, Reply, Request};
 pub use convlab_protocol::{
-    EpochPoint, Evaluation, LayerGradient, MlpActivation, Split, StepPoint, StepSettings,
-    TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted, WeightStats,
+    EpochPoint, Evaluation, ExportedWeights, LayerGradient, MlpActivation, Split, StepPoint,
+    StepSettings, TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted,
+    WeightStats,
 };
 
 use super::unexpected;
@@ -66,6 +67,19 @@ pub async fn use_classifier(on: bool) -> Result<(), String> {
 pub async fn reset() -> Result<(), String> {
     match worker::call(Request::TrainReset).await? {
         Reply::Done => Ok(()),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// The run's LeNet-5 as a weights pair named `name` in the shipped format; `address` (the
+/// page's, with the run's settings) is recorded in it as the way to train it again.
+pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String> {
+    let request = Request::TrainExport {
+        name: name.to_string(),
+        address: address.to_string(),
+    };
+    match worker::call(request).await? {
+        Reply::Weights(weights) => Ok(weights),
         other => Err(unexpected(&other)),
     }
 }

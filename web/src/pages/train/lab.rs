@@ -10,8 +10,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::settings::LabSettings;
+use crate::download;
 use crate::ml::training::{
-    self, EpochPoint, Evaluation, LayerGradient, Split, StepPoint, TrainStarted, WeightStats,
+    self, EpochPoint, Evaluation, ExportedWeights, LayerGradient, Split, StepPoint, TrainStarted,
+    WeightStats,
 };
 use crate::ml::{Backend, MlContext};
 
@@ -21,6 +23,8 @@ const BURST_MS: u32 = 250;
 const MAX_STEP_POINTS: usize = 4_000;
 /// Earlier runs kept for the overlay.
 const MAX_EARLIER_RUNS: usize = 6;
+/// The downloaded pair: `lab-lenet5.json` and `lab-lenet5.bpk`.
+const DOWNLOAD_NAME: &str = "lab-lenet5";
 
 /// Where a run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +63,8 @@ pub(super) struct Lab {
     pub(super) images_per_second: RwSignal<f32>,
     /// What went wrong, or why the run paused itself.
     pub(super) message: RwSignal<Option<String>>,
+    /// What "Download weights" saved.
+    pub(super) saved: RwSignal<Option<String>>,
     pub(super) evaluation: RwSignal<Option<Evaluation>>,
     /// The settings the test set was scored with, once it has been.
     pub(super) test_used: RwSignal<Option<String>>,
@@ -83,6 +89,7 @@ impl Lab {
             gradients: RwSignal::new(Vec::new()),
             images_per_second: RwSignal::new(0.0),
             message: RwSignal::new(None),
+            saved: RwSignal::new(None),
             evaluation: RwSignal::new(None),
             test_used: RwSignal::new(None),
             earlier: RwSignal::new(Vec::new()),
@@ -329,6 +336,30 @@ impl Lab {
         });
     }
 
+    /// Hands the run's current LeNet-5 to the browser as a weights pair in the shipped format.
+    pub(super) fn download(self) {
+        let address = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        let step = self
+            .steps
+            .with_untracked(|s| s.last().map_or(0, |p| p.step));
+        spawn_local(async move {
+            let saved = match training::export(DOWNLOAD_NAME, &address).await {
+                Ok(weights) => save_pair(&weights, step),
+                Err(e) => Err(e),
+            };
+            match saved {
+                Ok(note) => {
+                    let _ = self.saved.try_set(Some(note));
+                }
+                Err(e) => {
+                    let _ = self.message.try_set(Some(e));
+                }
+            }
+        });
+    }
+
     /// Ends the run and frees its memory in the worker; the shipped LeNet-5 answers again.
     pub(super) fn reset(self) {
         self.keep_for_overlay();
@@ -342,6 +373,7 @@ impl Lab {
         self.evaluation.set(None);
         self.test_used.set(None);
         self.message.set(None);
+        self.saved.set(None);
         let _ = self.ctx.trained_classifier.try_set(None);
         spawn_local(async move {
             let done = match training::use_classifier(false).await {
@@ -353,4 +385,25 @@ impl Lab {
             }
         });
     }
+}
+
+/// Offers the two files of `weights`; says what was saved.
+fn save_pair(weights: &ExportedWeights, step: u32) -> Result<String, String> {
+    let name = &weights.name;
+    download::save(
+        &format!("{name}.json"),
+        weights.json.as_bytes(),
+        "application/json",
+    )?;
+    download::save(
+        &format!("{name}.bpk"),
+        &weights.bpk,
+        "application/octet-stream",
+    )?;
+    Ok(format!(
+        "Saved {name}.json and {name}.bpk ({} KB), the weights after step {step}, in the format \
+         of the shipped weights: `convlab-train eval --weights {name}.json` scores them on the \
+         MNIST test set.",
+        weights.bpk.len().div_ceil(1024)
+    ))
 }

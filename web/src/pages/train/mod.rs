@@ -278,7 +278,16 @@ pub fn TrainPage() -> impl IntoView {
                     "Use this model on the draw page"
                 </button>
                 <button data-testid="train-unuse" disabled=move || ctx.trained_classifier.with(Option::is_none) on:click=move |_| lab.use_classifier(false)>"Back to the shipped LeNet-5"</button>
+                <button
+                    data-testid="train-download"
+                    disabled=move || running() || !has_run() || lab.run_settings.with(|s| s.as_ref().is_none_or(|s| s.model != ModelParam::LeNet5))
+                    title="The run's LeNet-5 now, as a .json + .bpk pair in the shipped weights' format"
+                    on:click=move |_| lab.download()
+                >
+                    "Download weights"
+                </button>
             </div>
+            <p class="hint" data-testid="train-saved">{move || lab.saved.get()}</p>
             <h2>"Validation, test and the confusion matrix"</h2>
             <div class="train-controls" role="group" aria-label="evaluate">
                 <button data-testid="train-eval-validation" disabled=move || running() || !has_run() on:click=move |_| lab.evaluate(Split::Validation, settings.get_untracked())>"Confusion matrix on the validation set"</button>

@@ -10,7 +10,8 @@ use std::cell::RefCell;
 use burn::module::Module;
 use burn::tensor::Device;
 use convlab_learn::{
-    Hyper, OptimizerChoice, Regularization, Session, Totals, WeightSummary, confusion, score,
+    Hyper, OptimizerChoice, Regularization, Session, Totals, WeightSummary, confusion, read_values,
+    score,
 };
 use convlab_model::{
     Activation, Classifier, LeNet5, LeNet5Config, MlpConfig, MnistDataset, synthetic_dataset,
@@ -23,6 +24,11 @@ use convlab_protocol::{
 
 use crate::gpu;
 use crate::models::{Failure, Stop};
+
+mod export;
+
+use export::LabRecord;
+pub use export::export;
 
 /// Most images a run may hold, all splits together (MNIST's training and test sets).
 pub const MAX_IMAGES: u32 = 70_000;
@@ -49,6 +55,8 @@ struct Run {
     best: Option<(f32, Classifier)>,
     /// The current epoch's training sums.
     epoch_totals: Totals,
+    /// How the run was set up, for an exported manifest.
+    record: LabRecord,
 }
 
 enum Slot {
@@ -228,6 +236,7 @@ pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, 
         validation: setup.validation,
         test: setup.test,
     };
+    let record = LabRecord::new(backend, &setup);
     let session = Session::new(
         model,
         optimizer.init(),
@@ -247,6 +256,7 @@ pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, 
         test,
         best: None,
         epoch_totals: Totals::default(),
+        record,
     }));
     Ok(started)
 }
@@ -312,6 +322,7 @@ pub async fn steps(
 ) -> Result<TrainProgress, Failure> {
     let hyper = hyper(&settings)?;
     let mut run = take()?;
+    run.record.settings = Some(settings);
     let result = burst(&mut run, limits, &hyper, stop).await;
     put(run);
     result
@@ -380,13 +391,7 @@ async fn burst(
     progress.images_per_second = (images as f64 / seconds.max(1e-3)) as f32;
     progress.weights = weight_stats(&WeightSummary::read(run.session.model()).await?);
     if let Some(norms) = last_norms {
-        let norms = norms
-            .into_data_async()
-            .await
-            .map_err(|e| format!("cannot read the gradients back: {e:?}"))?
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| format!("the gradients have an unexpected type: {e:?}"))?;
+        let norms: Vec<f32> = read_values(norms, "the gradients").await?;
         progress.gradients = run
             .layers
             .iter()

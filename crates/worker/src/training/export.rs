@@ -1,0 +1,150 @@
+//! A run's LeNet-5 as the shipped weights' pair of files (`NAME.json` + `NAME.bpk`), so a
+//! network trained in the lab loads wherever the shipped one does and `convlab-train eval
+//! --weights NAME.json` scores it on the MNIST test set.
+//!
+//! The parameters are read back asynchronously into a copy on the CPU (saving reads tensors
+//! synchronously, which WebGPU forbids), saved there, and loaded back through the app's own
+//! loader before they are handed out.
+
+use burn::module::Module;
+use burn::tensor::Device;
+use convlab_learn::copy_to_cpu;
+use convlab_model::weights::{FORMAT, FORMAT_VERSION, TestScores};
+use convlab_model::{
+    AugmentConfig, Classifier, LeNet5Config, ModelSpec, WeightsManifest, load_lenet,
+};
+use convlab_protocol::{
+    Backend, ExportedWeights, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup,
+};
+use serde::Serialize;
+
+use super::{Run, check_device, put, take};
+
+/// The longest name a pair may have.
+const MAX_NAME: usize = 64;
+
+/// What an exported manifest's `training` field says of the run that made the weights.
+#[derive(Clone, Debug, Serialize)]
+pub(super) struct LabRecord {
+    /// Where it was trained.
+    trained_in: &'static str,
+    backend: Backend,
+    /// "synthetic digits" or "images sent by the page" (the MNIST files the user loaded).
+    data: &'static str,
+    seed: u64,
+    train: u32,
+    validation: u32,
+    test: u32,
+    model: TrainModel,
+    optimizer: TrainOptimizer,
+    augment: AugmentConfig,
+    /// What the latest steps used.
+    pub(super) settings: Option<StepSettings>,
+    /// Optimizer steps taken.
+    steps: u64,
+}
+
+impl LabRecord {
+    pub(super) fn new(backend: Backend, setup: &TrainSetup) -> Self {
+        Self {
+            trained_in: "convlab's training lab (/train), in the browser",
+            backend,
+            data: match setup.data {
+                TrainData::Synthetic => "synthetic digits",
+                TrainData::Images { .. } => "images sent by the page",
+            },
+            seed: setup.seed,
+            train: setup.train,
+            validation: setup.validation,
+            test: setup.test,
+            model: setup.model,
+            optimizer: setup.optimizer,
+            augment: setup.augment,
+            settings: None,
+            steps: 0,
+        }
+    }
+}
+
+/// The run's current LeNet-5 as a pair named `name`; `address` (the lab's address with the
+/// run's settings) is recorded as the way to train it again.
+pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String> {
+    check_name(name)?;
+    let run = take()?;
+    let result = export_run(&run, name, address).await;
+    put(run);
+    result
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty()
+        || name.len() > MAX_NAME
+        || name.starts_with('.')
+        || !name.chars().all(allowed)
+    {
+        return Err(format!(
+            "{name:?} is not a weights name: 1–{MAX_NAME} letters, digits, '-', '_' or '.', \
+             not starting with '.'"
+        ));
+    }
+    Ok(())
+}
+
+async fn export_run(run: &Run, name: &str, address: &str) -> Result<ExportedWeights, String> {
+    check_device(run.backend)?;
+    let Classifier::LeNet5(net) = run.session.model().valid() else {
+        return Err("only a LeNet-5 run can be saved as weights the app loads".to_string());
+    };
+    let cpu = copy_to_cpu(&net).await?;
+    let parameters = cpu.num_params();
+    let bpk = cpu
+        .into_record()
+        .into_bytes()
+        .map_err(|err| format!("cannot save the weights: {err}"))?
+        .to_vec();
+    let mut record = run.record.clone();
+    record.steps = run.session.steps();
+    let manifest = WeightsManifest {
+        format: FORMAT.to_string(),
+        format_version: FORMAT_VERSION,
+        name: name.to_string(),
+        model: ModelSpec::Lenet(LeNet5Config::new()),
+        parameters,
+        weights_file: format!("{name}.bpk"),
+        weights_bytes: bpk.len() as u64,
+        epochs: run.session.epoch().saturating_sub(1),
+        training: serde_json::to_value(&record).map_err(|err| err.to_string())?,
+        command: address.to_string(),
+        note: Some(format!(
+            "trained in the browser's training lab for {} steps; `command` is the lab's \
+             address with the run's settings; not scored on the MNIST test set here: \
+             `convlab-train eval --weights {name}.json` scores it",
+            record.steps
+        )),
+        test: TestScores::default(),
+        exported_by: format!("convlab-worker {}", env!("CARGO_PKG_VERSION")),
+    };
+    let json = serde_json::to_string_pretty(&manifest).map_err(|err| err.to_string())?;
+    // The pair must load as the app loads shipped weights, or it is not handed out.
+    load_lenet(&json, &bpk, &Device::flex())
+        .map_err(|err| format!("the saved weights do not load back: {err}"))?;
+    Ok(ExportedWeights {
+        name: name.to_string(),
+        json,
+        bpk,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_plain_file_names() {
+        assert!(check_name("lab-lenet5_2.v1").is_ok());
+        for bad in ["", ".hidden", "a/b", "a b", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Files the page hands to the browser as downloads (a Blob behind a link with `download`).
+
+use wasm_bindgen::JsCast;
+
+/// Offers `bytes` as a file called `name` of type `mime`.
+pub fn save(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+    let fail = |what: &str| format!("cannot save {name}: {what}");
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| fail("the browser refused the file"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| fail("no address for the file"))?;
+    let link = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .ok_or_else(|| fail("no document"))?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // Freed once the browser has surely read the file (some read it after the click returns).
+    let free = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(free.unchecked_ref(), 60_000);
+    }
+    Ok(())
+}
