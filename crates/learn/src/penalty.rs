@@ -12,7 +12,7 @@
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 
-use crate::readback::read_values;
+use crate::readback::read_parameters;
 
 /// The strengths of the two penalties; zero turns one off.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -91,15 +91,7 @@ pub struct WeightSummary {
 impl WeightSummary {
     /// The weights of `model` (biases aside), read back asynchronously in one transfer.
     pub async fn read<M: Module>(model: &M) -> Result<Self, String> {
-        let mut flat = Flat {
-            path: Vec::new(),
-            parts: Vec::new(),
-        };
-        model.visit(&mut flat);
-        if flat.parts.is_empty() {
-            return Ok(Self::default());
-        }
-        let values = read_values(Tensor::cat(flat.parts, 0), "the weights").await?;
+        let (_, values) = read_parameters(model, |path| !is_bias(path), "the weights").await?;
         Ok(Self { values })
     }
 
@@ -110,29 +102,6 @@ impl WeightSummary {
         }
         let small = self.values.iter().filter(|w| w.abs() <= threshold).count();
         small as f64 / self.values.len() as f64
-    }
-}
-
-struct Flat {
-    path: Vec<String>,
-    parts: Vec<Tensor<1>>,
-}
-
-impl ModuleVisitor for Flat {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if !is_bias(&self.path) {
-            let w = param.val();
-            let count = w.shape().num_elements();
-            self.parts.push(w.reshape([count]));
-        }
     }
 }
 

@@ -24,22 +24,12 @@ pub async fn read_values<E: Element, K: Basic, const D: usize>(
 /// transfer: what a model trained on WebGPU needs before it can be saved (saving reads its
 /// tensors synchronously). A parameter that is not a finite number is refused, naming it.
 pub async fn copy_to_cpu<M: Module>(model: &M) -> Result<M, String> {
-    let mut flat = Gather {
-        path: Vec::new(),
-        names: Vec::new(),
-        parts: Vec::new(),
-    };
-    model.visit(&mut flat);
-    let values: Vec<f32> = if flat.parts.is_empty() {
-        Vec::new()
-    } else {
-        read_values(Tensor::cat(flat.parts, 0), "the parameters").await?
-    };
+    let (names, values) = read_parameters(model, |_| true, "the parameters").await?;
     let mut place = Place {
         device: Device::flex(),
         values,
         at: 0,
-        names: flat.names.into_iter(),
+        names: names.into_iter(),
         bad: None,
     };
     let copy = model.clone().map(&mut place);
@@ -56,7 +46,29 @@ pub async fn copy_to_cpu<M: Module>(model: &M) -> Result<M, String> {
     Ok(copy)
 }
 
+/// The float parameters of `model` whose path (`["conv1", "weight"]`) `keep` accepts, one
+/// after another, read back in one transfer, with their names (`conv1.weight`).
+pub(crate) async fn read_parameters<M: Module>(
+    model: &M,
+    keep: fn(&[String]) -> bool,
+    what: &str,
+) -> Result<(Vec<String>, Vec<f32>), String> {
+    let mut flat = Gather {
+        keep,
+        path: Vec::new(),
+        names: Vec::new(),
+        parts: Vec::new(),
+    };
+    model.visit(&mut flat);
+    if flat.parts.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let values = read_values(Tensor::cat(flat.parts, 0), what).await?;
+    Ok((flat.names, values))
+}
+
 struct Gather {
+    keep: fn(&[String]) -> bool,
     path: Vec<String>,
     names: Vec<String>,
     parts: Vec<Tensor<1>>,
@@ -72,6 +84,9 @@ impl ModuleVisitor for Gather {
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if !(self.keep)(&self.path) {
+            return;
+        }
         let w = param.val();
         let count = w.shape().num_elements();
         self.names.push(self.path.join("."));

@@ -198,6 +198,18 @@ pub enum LoadedWeights {
     Ae(Autoencoder),
 }
 
+/// The longest NAME of a pair.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// Whether `name` may name a pair (`NAME.json`, `NAME.bpk`): 1–[`MAX_NAME_LEN`] letters,
+/// digits, '-', '_' or '.', not starting with '.', so it is a plain file name everywhere.
+pub fn is_weights_name(name: &str) -> bool {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    plain && !name.is_empty() && !name.starts_with('.') && name.len() <= MAX_NAME_LEN
+}
+
 /// The latent sizes this build loads.
 pub const LATENT_BOUNDS: std::ops::RangeInclusive<usize> = 1..=64;
 /// The class counts this build loads.

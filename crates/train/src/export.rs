@@ -53,10 +53,7 @@ pub struct Exported {
 /// Checks that `name` makes plain file names: ASCII letters, digits, `-`, `_`, `.`, not
 /// starting with `.` (no paths, nothing a URL would need to escape).
 pub fn check_name(name: &str) -> Result<()> {
-    let plain = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if name.is_empty() || name.starts_with('.') || !plain || name.len() > 64 {
+    if !weights::is_weights_name(name) {
         bail!(
             "--name {name:?} cannot name the exported files: use up to 64 letters, digits, '-', \
              '_' and '.', not starting with '.' (e.g. lenet, vae-l2)"

@@ -9,20 +9,14 @@
 
 use wasm_bindgen_test::*;
 
+mod common;
+
+use common::now_ms;
+
 #[path = "../../model/benches/shared/cases.rs"]
 mod cases;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// `performance.now()`: sub-millisecond, unlike `Date.now()`.
-fn now_ms() -> f64 {
-    use wasm_bindgen::JsCast;
-    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).unwrap();
-    let now: js_sys::Function = js_sys::Reflect::get(&performance, &"now".into())
-        .unwrap()
-        .unchecked_into();
-    now.call0(&performance).unwrap().as_f64().unwrap()
-}
 
 #[wasm_bindgen_test]
 fn models_on_the_cpu_median() {

@@ -16,6 +16,10 @@ use convlab_worker::Stop;
 use convlab_worker::training::{self, Limits};
 use wasm_bindgen_test::*;
 
+mod common;
+
+use common::now_ms;
+
 #[path = "../../learn/benches/shared/throughput.rs"]
 mod throughput;
 
@@ -27,16 +31,6 @@ fn memory_bytes() -> usize {
     return core::arch::wasm32::memory_size(0) * 64 * 1024;
     #[cfg(not(target_arch = "wasm32"))]
     0
-}
-
-/// `performance.now()`: sub-millisecond, unlike `Date.now()`.
-fn now_ms() -> f64 {
-    use wasm_bindgen::JsCast;
-    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).unwrap();
-    let now: js_sys::Function = js_sys::Reflect::get(&performance, &"now".into())
-        .unwrap()
-        .unchecked_into();
-    now.call0(&performance).unwrap().as_f64().unwrap()
 }
 
 fn print(line: &str) {

@@ -9,7 +9,7 @@
 use burn::module::Module;
 use burn::tensor::Device;
 use convlab_learn::copy_to_cpu;
-use convlab_model::weights::{FORMAT, FORMAT_VERSION, TestScores};
+use convlab_model::weights::{FORMAT, FORMAT_VERSION, MAX_NAME_LEN, TestScores, is_weights_name};
 use convlab_model::{
     AugmentConfig, Classifier, LeNet5Config, ModelSpec, WeightsManifest, load_lenet,
 };
@@ -19,9 +19,6 @@ use convlab_protocol::{
 use serde::Serialize;
 
 use super::{Run, check_device, put, take};
-
-/// The longest name a pair may have.
-const MAX_NAME: usize = 64;
 
 /// What an exported manifest's `training` field says of the run that made the weights.
 #[derive(Clone, Debug, Serialize)]
@@ -77,14 +74,9 @@ pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String
 }
 
 fn check_name(name: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if name.is_empty()
-        || name.len() > MAX_NAME
-        || name.starts_with('.')
-        || !name.chars().all(allowed)
-    {
+    if !is_weights_name(name) {
         return Err(format!(
-            "{name:?} is not a weights name: 1–{MAX_NAME} letters, digits, '-', '_' or '.', \
+            "{name:?} is not a weights name: 1–{MAX_NAME_LEN} letters, digits, '-', '_' or '.', \
              not starting with '.'"
         ));
     }

@@ -84,3 +84,13 @@ pub async fn sleep_ms(ms: i32) {
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
+
+/// `performance.now()`: sub-millisecond, unlike `Date.now()`.
+pub fn now_ms() -> f64 {
+    use wasm_bindgen::JsCast;
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).unwrap();
+    let now: js_sys::Function = js_sys::Reflect::get(&performance, &"now".into())
+        .unwrap()
+        .unchecked_into();
+    now.call0(&performance).unwrap().as_f64().unwrap()
+}
