@@ -23,6 +23,9 @@ pub mod readback;
 pub mod score;
 pub mod session;
 
+#[cfg(test)]
+mod test_support;
+
 pub use batches::{TrainingBatch, augment_seed, epoch_order, training_batch};
 pub use objective::{BatchValues, Losses, Objective, Totals, classification_losses};
 pub use optimizer::OptimizerChoice;

@@ -268,6 +268,7 @@ mod tests {
 
     #[test]
     fn totals_weight_batches_by_their_size() {
+        let _serial = crate::test_support::serial();
         let mut totals = Totals::default();
         let values = |loss, correct| BatchValues {
             loss,
@@ -286,6 +287,7 @@ mod tests {
 
     #[test]
     fn lenet_losses_count_the_right_answers_and_name_the_classes() {
+        let _serial = crate::test_support::serial();
         let device = Device::flex();
         let net = convlab_model::LeNet5Config::new().init(&device);
         let images = Tensor::<4>::zeros([4, 1, 28, 28], &device);

@@ -117,6 +117,7 @@ mod tests {
 
     #[test]
     fn the_penalty_is_the_direct_sum_over_the_weights_not_the_biases() {
+        let _serial = crate::test_support::serial();
         let device = Device::flex();
         let net = LeNet5Config::new().init(&device);
         let summary = block_on(WeightSummary::read(&net)).unwrap();
@@ -136,6 +137,7 @@ mod tests {
 
     #[test]
     fn fractions_count_small_weights() {
+        let _serial = crate::test_support::serial();
         let summary = WeightSummary {
             values: vec![0.0, 0.0005, -0.002, 0.5],
         };

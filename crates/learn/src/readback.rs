@@ -132,6 +132,7 @@ mod tests {
 
     #[test]
     fn the_copy_gives_the_same_outputs_and_saves() {
+        let _serial = crate::test_support::serial();
         let device = Device::flex();
         device.seed(3);
         let net = LeNet5Config::new().init(&device);
@@ -151,6 +152,7 @@ mod tests {
 
     #[test]
     fn a_nan_is_refused_by_name() {
+        let _serial = crate::test_support::serial();
         let device = Device::flex();
         let net = LeNet5Config::new().init(&device);
         let mut poison = Poison;

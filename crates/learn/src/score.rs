@@ -59,6 +59,7 @@ mod tests {
 
     #[test]
     fn confusion_counts_rows_by_truth() {
+        let _serial = crate::test_support::serial();
         let m = confusion(&[6, 6, 9, 9, 1], &[6, 9, 6, 9, 1], 10);
         assert_eq!(m.iter().sum::<u32>(), 5);
         assert_eq!(m[6 * 10 + 6], 1);

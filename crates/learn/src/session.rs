@@ -283,6 +283,7 @@ mod tests {
 
     #[test]
     fn steps_lower_the_loss_and_walk_through_the_epochs() {
+        let _serial = crate::test_support::serial();
         let hyper = Hyper {
             batch_size: 32,
             ..Hyper::default()
@@ -305,6 +306,7 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_curve() {
+        let _serial = crate::test_support::serial();
         let hyper = Hyper {
             batch_size: 16,
             learning_rate: 0.05,
@@ -321,6 +323,7 @@ mod tests {
 
     #[test]
     fn a_diverged_step_goes_back_to_the_last_good_weights() {
+        let _serial = crate::test_support::serial();
         let mut run = session(3, OptimizerChoice::Sgd { momentum: 0.0 });
         let calm = Hyper {
             batch_size: 32,
@@ -392,6 +395,7 @@ mod gradient_tests {
 
     #[test]
     fn a_deep_sigmoid_stack_passes_back_vanishing_gradients_relu_and_layernorm_do_not() {
+        let _serial = crate::test_support::serial();
         let sigmoid = first_step_norms(Activation::Sigmoid, false);
         assert_eq!(sigmoid.len(), 11, "ten hidden layers and the output");
         // The first layer's gradient is orders of magnitude below the last layer's.
