@@ -10,7 +10,7 @@ use crate::pages::{
     arithmetic::ArithmeticPage, cnn::CnnPage, conv1d::Convolution1dPage, denoise::DenoisePage,
     draw::DrawPage, generate::GeneratePage, home::HomePage, interpolate::InterpolatePage,
     latent_map::LatentMapPage, not_found::NotFoundPage, pooling::PoolingPage, sobel::SobelPage,
-    train::TrainPage,
+    train::TrainPage, train_vae::TrainVaePage,
 };
 
 /// One entry of the navigation and of the landing page's map of the lecture.
@@ -90,6 +90,12 @@ pub const PAGES: &[PageInfo] = &[
         slides: "AutoEncoder – Noise Reduction; CNN – Other Applications (anomaly detection)",
         summary: "Noise on a digit comes back clean; letters and scribbles score as anomalies against a histogram of typical digits.",
     },
+    PageInfo {
+        route: "/train-vae",
+        title: "VAE lab",
+        slides: "Variational AutoEncoders – Loss functions (BCE + KL); Latent space random before training, structured after; overly-optimized or overly-constrained models",
+        summary: "Train the VAE in the browser: BCE and KL live with their formulas, β from 0 (an autoencoder) to 10 (posterior collapse), active latent units, the latent space forming epoch by epoch, the reparameterisation of one digit, AE versus VAE samples.",
+    },
 ];
 
 /// The whole app.
@@ -125,6 +131,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/latent-map") view=LatentMapPage />
                     <Route path=path!("/generate") view=GeneratePage />
                     <Route path=path!("/denoise") view=DenoisePage />
+                    <Route path=path!("/train-vae") view=TrainVaePage />
                 </Routes>
             </main>
             <footer class="footer">

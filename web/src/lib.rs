@@ -13,6 +13,7 @@ pub mod ml;
 pub mod mnist_store;
 pub mod pages;
 pub mod panic_notice;
+pub mod run_params;
 pub mod storage;
 pub mod url_state;
 pub mod worker;

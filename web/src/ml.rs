@@ -27,6 +27,7 @@ use crate::{storage, worker};
 
 mod networks;
 pub mod training;
+pub mod vae_training;
 pub use convlab_protocol::{FeatureMap, KernelBank, Networks};
 
 /// The encoder's answer for one image: `N(μ, σ²)` per latent dimension.

@@ -33,7 +33,8 @@ async fn landing_page_maps_the_lecture_to_every_page() {
             "/interpolate",
             "/latent-map",
             "/generate",
-            "/denoise"
+            "/denoise",
+            "/train-vae"
         ]
     );
     let text = find("page-home").unwrap().text_content().unwrap();

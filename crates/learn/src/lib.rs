@@ -5,6 +5,7 @@
 //! - [`objective`]: what each model minimises ([`Objective`]), its [`Losses`] on a batch and
 //!   the per-image [`Totals`] of a run.
 //! - [`batches`]: the seeded order of an epoch's images and its augmented mini-batches.
+//! - [`latent_space`]: a VAE's codes, each latent unit's KL, prior draws and grids to decode.
 //! - [`penalty`]: the L1/L2 [`Regularization`] of the weights and a [`WeightSummary`].
 //! - [`session`]: a run in progress ([`Session`]); [`Session::step`] is one optimizer step.
 //! - [`score`]: a model's score on a dataset and a classifier's [`confusion`] matrix.
@@ -16,6 +17,7 @@
 //! the DOM: the callers report progress, save checkpoints and time steps.
 
 pub mod batches;
+pub mod latent_space;
 pub mod objective;
 pub mod optimizer;
 pub mod penalty;
@@ -27,6 +29,7 @@ pub mod session;
 mod test_support;
 
 pub use batches::{TrainingBatch, augment_seed, epoch_order, training_batch};
+pub use latent_space::{LatentCodes, decode_all, encode_all, grid_codes, prior_codes};
 pub use objective::{BatchValues, Losses, Objective, Totals, classification_losses};
 pub use optimizer::OptimizerChoice;
 pub use penalty::{Regularization, WeightSummary};

@@ -8,7 +8,9 @@ use crate::readback::read_values;
 use burn::module::{Module, ParamId};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
-use convlab_model::{Autoencoder, Classifier, LeNet5, Vae, bce_with_logits, vae_loss};
+use convlab_model::{
+    Autoencoder, Classifier, LeNet5, Reconstructor, Vae, bce_with_logits, vae_loss,
+};
 
 /// What one forward pass costs, each part averaged over the batch (a `[1]` tensor).
 #[derive(Clone, Debug)]
@@ -141,6 +143,21 @@ impl Objective for Autoencoder {
             kl: None,
             correct: None,
             predicted: None,
+        }
+    }
+}
+
+impl Objective for Reconstructor {
+    fn losses_with_targets(
+        &self,
+        inputs: Tensor<4>,
+        targets: Tensor<4>,
+        labels: Tensor<1, Int>,
+        beta: f64,
+    ) -> Losses {
+        match self {
+            Reconstructor::Vae(vae) => vae.losses_with_targets(inputs, targets, labels, beta),
+            Reconstructor::Autoencoder(ae) => ae.losses_with_targets(inputs, targets, labels, beta),
         }
     }
 }

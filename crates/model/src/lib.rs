@@ -4,7 +4,7 @@
 //! - [`Vae`]: the reference convolutional variational autoencoder for 28×28 MNIST digits
 //!   (134,197 parameters at latent size 2), the same network as `bench/torch_vae.py`.
 //! - [`Autoencoder`]: the same encoder and decoder without sampling and KL, for the
-//!   AE-versus-VAE comparison.
+//!   AE-versus-VAE comparison; [`Reconstructor`] is either, for a training run.
 //! - [`LeNet5`]: LeCun's digit classifier (61,706 parameters), and every layer's feature maps.
 //! - [`Mlp`]: a perceptron of configurable depth, activation, biases and LayerNorm (the
 //!   vanishing-gradient slides); [`Classifier`] is either, for a training run.
@@ -41,6 +41,7 @@ pub mod encoder;
 pub mod lenet;
 pub mod loss;
 pub mod mlp;
+pub mod reconstructor;
 mod simd;
 pub mod sparse;
 pub mod vae;
@@ -66,6 +67,7 @@ pub use encoder::{ConvEncoder, ConvEncoderConfig};
 pub use lenet::{FEATURE_MAP_LAYERS, LeNet5, LeNet5Config};
 pub use loss::{VaeLoss, bce_with_logits, kl_divergence, vae_loss};
 pub use mlp::{Mlp, MlpConfig};
+pub use reconstructor::Reconstructor;
 pub use vae::{LatentGaussian, Noise, Vae, VaeConfig, VaeOutput};
 pub use weights::{
     ModelSpec, WeightsError, WeightsManifest, load_autoencoder, load_lenet, load_vae,

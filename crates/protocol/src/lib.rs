@@ -20,11 +20,16 @@ use serde::{Deserialize, Serialize};
 
 mod networks;
 mod training;
+mod vae_training;
 pub use networks::{FeatureMap, KernelBank, NamedLayer, Network, Networks};
 pub use training::{
     EpochPoint, Evaluation, ExportedWeights, LayerGradient, MlpActivation, Split, StepPoint,
     StepSettings, TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted,
     WeightStats,
+};
+pub use vae_training::{
+    LatentSnapshot, MAX_BETA, MAX_LATENT, Reparameterised, VaeEpochPoint, VaeKind, VaeProgress,
+    VaeSetup, VaeStepPoint, VaeStepSettings, VaeTerms,
 };
 
 /// Values in one 28×28 image.
@@ -163,8 +168,23 @@ pub enum Request {
     /// Go back to the weights of the epoch with the lowest validation loss (early stopping):
     /// [`Reply::Done`], or an error before any epoch has ended.
     TrainRestoreBest,
-    /// End the run and free its memory: [`Reply::Done`]. A classifier put in use stays.
+    /// End the run (a classifier's or a VAE's) and free its memory: [`Reply::Done`]. A
+    /// classifier put in use stays.
     TrainReset,
+    /// Start a VAE training run on `backend`, replacing the run there was (of either kind):
+    /// [`Reply::TrainStarted`] (its `test` is 0).
+    VaeTrainStart { backend: Backend, setup: VaeSetup },
+    /// Steps of the VAE run, limited as [`Request::TrainSteps`]' are: [`Reply::VaeProgress`].
+    /// The run's epochs end with a validation pass.
+    VaeTrainSteps {
+        max_steps: u32,
+        budget_ms: u32,
+        epochs: u32,
+        settings: VaeStepSettings,
+    },
+    /// The VAE run's latent space now: [`Reply::LatentSnapshot`], with `samples` codes from
+    /// the prior decoded (at most 64).
+    VaeTrainSnapshot { samples: u32 },
     /// With `on`, LeNet-5's answers on `backend` ([`Request::Classify`]) come from the run's
     /// current weights (a copy, kept after the run ends) instead of the shipped ones; without,
     /// from the shipped ones again: [`Reply::Done`], or an error for a run of another network
@@ -239,6 +259,10 @@ pub enum Reply {
     TrainStarted(TrainStarted),
     /// What a burst of training steps did.
     TrainProgress(TrainProgress),
+    /// What a burst of VAE training steps did.
+    VaeProgress(VaeProgress),
+    /// A VAE run's latent space.
+    LatentSnapshot(Box<LatentSnapshot>),
     /// A training run's score on a split.
     Evaluation(Evaluation),
     /// A run's weights as files.

@@ -196,6 +196,25 @@ async fn answer(request: Request, stop: &Stop) -> Result<Reply, Failure> {
             training::reset();
             Reply::Done
         }
+        Request::VaeTrainStart { backend, setup } => {
+            Reply::TrainStarted(training::vae::start(backend, setup).await?)
+        }
+        Request::VaeTrainSteps {
+            max_steps,
+            budget_ms,
+            epochs,
+            settings,
+        } => {
+            let limits = training::Limits {
+                max_steps,
+                budget_ms,
+                epochs,
+            };
+            Reply::VaeProgress(training::vae::steps(limits, settings, stop).await?)
+        }
+        Request::VaeTrainSnapshot { samples } => {
+            Reply::LatentSnapshot(Box::new(training::vae::snapshot(samples).await?))
+        }
         Request::TrainUse { on } => {
             training::use_classifier(on)?;
             Reply::Done

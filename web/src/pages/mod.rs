@@ -13,3 +13,4 @@ pub mod not_found;
 pub mod pooling;
 pub mod sobel;
 pub mod train;
+pub mod train_vae;

@@ -6,6 +6,7 @@
 //! every tensor it held. After each step only its few numbers are read back, asynchronously.
 
 use std::cell::RefCell;
+use std::thread::LocalKey;
 
 use burn::module::Module;
 use burn::tensor::Device;
@@ -26,9 +27,12 @@ use crate::gpu;
 use crate::models::{Failure, Stop};
 
 mod export;
+mod stats;
+pub mod vae;
 
 use export::LabRecord;
 pub use export::export;
+use stats::weight_stats;
 
 /// Most images a run may hold, all splits together (MNIST's training and test sets).
 pub const MAX_IMAGES: u32 = 70_000;
@@ -38,8 +42,6 @@ pub const MAX_SYNTHETIC: u32 = 20_000;
 pub const MAX_BATCH: u32 = 1_024;
 /// Images scored at a time in a validation or test pass.
 const SCORE_BATCH: usize = 250;
-/// Bins of the weights' histogram.
-const WEIGHT_BINS: usize = 41;
 
 struct Run {
     session: Session<Classifier>,
@@ -59,14 +61,17 @@ struct Run {
     record: LabRecord,
 }
 
-enum Slot {
+/// Where a run lives between requests.
+enum Slot<R> {
     Empty,
-    Idle(Box<Run>),
+    Idle(Box<R>),
     Busy,
 }
 
+type RunSlot<R> = LocalKey<RefCell<Slot<R>>>;
+
 thread_local! {
-    static RUN: RefCell<Slot> = const { RefCell::new(Slot::Empty) };
+    static RUN: RefCell<Slot<Run>> = const { RefCell::new(Slot::Empty) };
     /// A trained LeNet-5 that answers in place of the shipped one, on its backend.
     static IN_USE: RefCell<Option<(Backend, LeNet5)>> = const { RefCell::new(None) };
 }
@@ -101,26 +106,39 @@ pub fn use_classifier(on: bool) -> Result<(), String> {
     result
 }
 
-/// The run, taken out of its slot while a request works on it.
-fn take() -> Result<Box<Run>, String> {
-    let slot = RUN.with(|slot| std::mem::replace(&mut *slot.borrow_mut(), Slot::Busy));
+/// The run in `key`, taken out of its slot while a request works on it.
+fn take_from<R: 'static>(key: &'static RunSlot<R>) -> Result<Box<R>, String> {
+    let slot = key.with(|slot| std::mem::replace(&mut *slot.borrow_mut(), Slot::Busy));
     match slot {
         Slot::Idle(run) => Ok(run),
         Slot::Busy => Err("the training run is busy with another request".to_string()),
         Slot::Empty => {
-            RUN.with(|slot| *slot.borrow_mut() = Slot::Empty);
+            key.with(|slot| *slot.borrow_mut() = Slot::Empty);
             Err("no training run: start one first".to_string())
         }
     }
 }
 
-fn put(run: Box<Run>) {
-    RUN.with(|slot| *slot.borrow_mut() = Slot::Idle(run));
+fn put_into<R: 'static>(key: &'static RunSlot<R>, run: Box<R>) {
+    key.with(|slot| *slot.borrow_mut() = Slot::Idle(run));
 }
 
-/// Ends the run, freeing its tensors.
+fn empty<R: 'static>(key: &'static RunSlot<R>) {
+    key.with(|slot| *slot.borrow_mut() = Slot::Empty);
+}
+
+fn take() -> Result<Box<Run>, String> {
+    take_from(&RUN)
+}
+
+fn put(run: Box<Run>) {
+    put_into(&RUN, run);
+}
+
+/// Ends the run (a classifier's or a VAE's), freeing its tensors.
 pub fn reset() {
-    RUN.with(|slot| *slot.borrow_mut() = Slot::Empty);
+    empty(&RUN);
+    vae::reset();
 }
 
 fn optimizer(choice: TrainOptimizer) -> Result<OptimizerChoice, String> {
@@ -164,9 +182,10 @@ fn network(model: TrainModel, device: &Device) -> Result<Classifier, String> {
     })
 }
 
-/// The three splits of a run's data, checked.
-fn splits(setup: &TrainSetup) -> Result<[MnistDataset; 3], String> {
-    let (train, validation, test) = (setup.train, setup.validation, setup.test);
+/// The three splits of a run's data (`[train, validation, test]` images, in that order),
+/// checked.
+fn splits(data: &TrainData, seed: u64, sizes: [u32; 3]) -> Result<[MnistDataset; 3], String> {
+    let [train, validation, test] = sizes;
     let total = u64::from(train) + u64::from(validation) + u64::from(test);
     if train == 0 {
         return Err("a run needs at least one training image".to_string());
@@ -177,14 +196,14 @@ fn splits(setup: &TrainSetup) -> Result<[MnistDataset; 3], String> {
         ));
     }
     let total = total as usize;
-    let all = match &setup.data {
+    let all = match data {
         TrainData::Synthetic => {
             if total > MAX_SYNTHETIC as usize {
                 return Err(format!(
                     "{total} synthetic digits asked for; at most {MAX_SYNTHETIC} are drawn"
                 ));
             }
-            synthetic_dataset(total, setup.seed).map_err(|e| e.to_string())?
+            synthetic_dataset(total, seed).map_err(|e| e.to_string())?
         }
         TrainData::Images { images, labels } => {
             if labels.len() < total || images.len() != labels.len() * IMAGE_PIXELS {
@@ -217,7 +236,8 @@ pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, 
         .check()
         .map_err(|e| format!("augmentation: {e}"))?;
     let optimizer = optimizer(setup.optimizer)?;
-    let [train, validation, test] = splits(&setup)?;
+    let sizes = [setup.train, setup.validation, setup.test];
+    let [train, validation, test] = splits(&setup.data, setup.seed, sizes)?;
     let plain = match backend {
         Backend::Cpu => Device::flex(),
         Backend::WebGpu => gpu::device().await?,
@@ -428,31 +448,6 @@ async fn end_epoch(run: &mut Run, epoch: u32, step: u32) -> Result<EpochPoint, S
         run.best = Some((loss, run.session.model().clone()));
     }
     Ok(point)
-}
-
-fn weight_stats(summary: &WeightSummary) -> WeightStats {
-    let values = &summary.values;
-    let reach = values
-        .iter()
-        .fold(
-            0.0f32,
-            |m, w| if w.is_finite() { m.max(w.abs()) } else { m },
-        )
-        .max(1e-6);
-    let mut bins = vec![0u32; WEIGHT_BINS];
-    for w in values.iter().filter(|w| w.is_finite()) {
-        let at = ((w + reach) / (2.0 * reach) * WEIGHT_BINS as f32) as usize;
-        bins[at.min(WEIGHT_BINS - 1)] += 1;
-    }
-    let count = |within: f32| values.iter().filter(|w| w.abs() <= within).count() as u32;
-    WeightStats {
-        count: values.len() as u32,
-        zero: count(0.0),
-        tiny: count(1e-3),
-        lo: -reach,
-        hi: reach,
-        bins,
-    }
 }
 
 /// The run's current weights scored on a split.

@@ -1,14 +1,11 @@
 //! The lab's settings as they live in the URL query, their limits, and the presets that set
 //! up each of the lecture's pitfalls.
 
-use std::fmt;
-use std::str::FromStr;
+use convlab_digits::{AugmentConfig, MnistDataset};
 
-use convlab_digits::{AugmentConfig, IMAGE_PIXELS, MnistDataset};
-
-use crate::ml::training::{
-    MlpActivation, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup,
-};
+use crate::ml::training::{MlpActivation, StepSettings, TrainModel, TrainSetup};
+use crate::run_params::slugged;
+pub(super) use crate::run_params::{DataParam, OptimizerParam};
 
 /// Most synthetic digits a run draws, all splits together (the worker's limit).
 pub(super) const MAX_IMAGES: usize = 20_000;
@@ -24,48 +21,6 @@ pub(super) const MAX_DEPTH: usize = 20;
 /// Widest hidden layer of the MLP.
 pub(super) const MAX_WIDTH: usize = 512;
 
-/// A choice in the URL, written as its slug.
-macro_rules! slugged {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $slug:literal, $label:literal;)+ }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub(super) enum $name {
-            $($variant,)+
-        }
-
-        impl $name {
-            pub(super) const OPTIONS: &'static [(&'static str, &'static str)] =
-                &[$(($slug, $label),)+];
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(match self {
-                    $($name::$variant => $slug,)+
-                })
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($slug => Ok($name::$variant),)+
-                    _ => Err(format!("unknown choice {s:?}")),
-                }
-            }
-        }
-    };
-}
-
-slugged! {
-    /// Where a run's images come from.
-    DataParam {
-        Synthetic => "synthetic", "synthetic digits";
-        Mnist => "mnist", "MNIST (the loaded training files)";
-    }
-}
-
 slugged! {
     /// The network a run trains.
     ModelParam {
@@ -80,53 +35,6 @@ slugged! {
         Sigmoid => "sigmoid", "sigmoid";
         Tanh => "tanh", "tanh";
         Relu => "relu", "ReLU";
-    }
-}
-
-/// The optimizer choice in the URL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub(super) enum OptimizerParam {
-    #[default]
-    Adam,
-    Sgd,
-    Momentum,
-}
-
-impl OptimizerParam {
-    pub(super) const OPTIONS: [(&'static str, &'static str); 3] = [
-        ("adam", "Adam"),
-        ("sgd", "SGD"),
-        ("momentum", "SGD + momentum 0.9"),
-    ];
-
-    pub(super) fn to_protocol(self) -> TrainOptimizer {
-        match self {
-            OptimizerParam::Adam => TrainOptimizer::Adam,
-            OptimizerParam::Sgd => TrainOptimizer::Sgd { momentum: 0.0 },
-            OptimizerParam::Momentum => TrainOptimizer::Sgd { momentum: 0.9 },
-        }
-    }
-}
-
-impl fmt::Display for OptimizerParam {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            OptimizerParam::Adam => "adam",
-            OptimizerParam::Sgd => "sgd",
-            OptimizerParam::Momentum => "momentum",
-        })
-    }
-}
-
-impl FromStr for OptimizerParam {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "adam" => Ok(OptimizerParam::Adam),
-            "sgd" => Ok(OptimizerParam::Sgd),
-            "momentum" => Ok(OptimizerParam::Momentum),
-            _ => Err(format!("unknown optimizer {s:?}")),
-        }
     }
 }
 
@@ -225,25 +133,9 @@ impl LabSettings {
 
     /// The run's set-up; MNIST runs take the first images of `mnist` (the training files).
     pub(super) fn setup(&self, mnist: Option<&MnistDataset>) -> Result<TrainSetup, String> {
-        let data = match self.data {
-            DataParam::Synthetic => TrainData::Synthetic,
-            DataParam::Mnist => {
-                let mnist = mnist.ok_or(
-                    "no MNIST training files are loaded: load them below, or choose the synthetic digits",
-                )?;
-                let total = self.train + self.validation + self.test;
-                if total > mnist.len() {
-                    return Err(format!(
-                        "{total} images asked for; the MNIST files hold {}",
-                        mnist.len()
-                    ));
-                }
-                TrainData::Images {
-                    images: mnist.images()[..total * IMAGE_PIXELS].to_vec(),
-                    labels: mnist.labels()[..total].to_vec(),
-                }
-            }
-        };
+        let data = self
+            .data
+            .train_data(mnist, self.train + self.validation + self.test)?;
         Ok(TrainSetup {
             seed: self.seed,
             train: self.train as u32,
