@@ -539,14 +539,16 @@ pub(crate) fn wasm_test(ctx: &Ctx, installed: &Installed, package: &str) -> Resu
     Ok(cmd)
 }
 
-/// Environment for `wasm-bindgen-test-runner` driving headless Chromium.
+/// Environment for `wasm-bindgen-test-runner` driving headless Chromium. The timeout is for a
+/// test binary's whole run: the VAE training test trains four small runs, which take about
+/// three minutes on a 2-core CPU in a debug build.
 fn browser_env(cmd: &mut Command, installed: &Installed) -> Result {
     let driver = installed
         .chromedriver
         .as_ref()
         .ok_or("internal error: chromedriver was not set up")?;
     cmd.env("CHROMEDRIVER", driver)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "480");
     Ok(())
 }
 
