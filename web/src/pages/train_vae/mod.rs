@@ -159,11 +159,12 @@ pub fn TrainVaePage() -> impl IntoView {
     }
 }
 
-/// β rounded to two significant digits, as the slider's positions are meant.
+/// β rounded to two significant digits, as the slider's positions are meant (0.1, not
+/// 0.099999994).
 fn round_beta(beta: f32) -> f32 {
-    if beta <= 0.0 {
-        return 0.0;
+    if beta > 0.0 {
+        format!("{beta:.1e}").parse().unwrap_or(beta)
+    } else {
+        0.0
     }
-    let scale = 10f32.powf(beta.log10().floor() - 1.0);
-    (beta / scale).round() * scale
 }
