@@ -65,11 +65,12 @@ async fn a_short_run_shows_both_terms_and_the_latent_space_forming() {
     settle().await;
     assert!(find("vae-beta").is_none());
     click("vae-start");
+    // The VAE run's status says "finished" too until the new run's first update.
     wait_until("the autoencoder run to finish", 120.0, || {
-        text("vae-status").starts_with("finished")
+        let status = text("vae-status");
+        status.starts_with("finished") && status.contains("· AE-2")
     })
     .await;
-    assert!(text("vae-status").contains("AE-2"));
     assert!(find("vae-previous-samples-0").is_some());
     assert!(find("vae-reparam").is_none());
     assert_eq!(text("vae-message"), "");
