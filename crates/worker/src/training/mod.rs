@@ -23,16 +23,17 @@ use convlab_protocol::{
     WeightStats,
 };
 
-use crate::gpu;
 use crate::models::{Failure, Stop};
 
 mod export;
 mod stats;
+mod step;
 pub mod vae;
 
 use export::LabRecord;
 pub use export::export;
 use stats::weight_stats;
+use step::{backend_device, check_device, checked_step};
 
 /// Most images a run may hold, all splits together (MNIST's training and test sets).
 pub const MAX_IMAGES: u32 = 70_000;
@@ -238,10 +239,7 @@ pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, 
     let optimizer = optimizer(setup.optimizer)?;
     let sizes = [setup.train, setup.validation, setup.test];
     let [train, validation, test] = splits(&setup.data, setup.seed, sizes)?;
-    let plain = match backend {
-        Backend::Cpu => Device::flex(),
-        Backend::WebGpu => gpu::device().await?,
-    };
+    let plain = backend_device(backend).await?;
     let device = plain.clone().autodiff();
     // The initial weights are drawn on the CPU, so a seed gives the same network on every
     // backend, then forked onto the run's device.
@@ -316,13 +314,6 @@ fn hyper(settings: &StepSettings) -> Result<Hyper, String> {
     })
 }
 
-fn check_device(backend: Backend) -> Result<(), String> {
-    match (backend, gpu::lost()) {
-        (Backend::WebGpu, Some(why)) => Err(why),
-        _ => Ok(()),
-    }
-}
-
 /// Where a burst of steps ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -369,25 +360,19 @@ async fn burst(
         if limits.epochs > 0 && run.session.epoch() > limits.epochs as usize {
             break;
         }
-        stop.check()?;
-        check_device(run.backend)?;
-        let step = run.session.step(hyper);
-        let values = step.losses.read(step.penalty.as_ref()).await?;
-        let finite = values.is_finite();
-        run.session.accept(finite);
-        let number = run.session.steps() as u32;
-        if !finite {
-            // Adam's moments may hold the overflow too: the kept weights go on afresh.
-            run.session.set_optimizer(run.optimizer.init());
-            run.epoch_totals = Totals::default();
-            progress.diverged = Some(format!(
-                "the loss became {} at step {number} (learning rate {}): the run is paused \
-                 with the last weights that scored a finite loss; lower the learning rate and \
-                 go on",
-                values.loss, hyper.learning_rate
-            ));
+        let stepped = checked_step(
+            &mut run.session,
+            run.optimizer,
+            &mut run.epoch_totals,
+            run.backend,
+            hyper,
+            stop,
+            &mut progress.diverged,
+        )
+        .await?;
+        let Some((step, values, number)) = stepped else {
             break;
-        }
+        };
         images += step.images;
         last_norms = step.gradient_norms.clone();
         run.epoch_totals.add(step.images, values);

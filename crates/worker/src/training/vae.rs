@@ -20,11 +20,10 @@ use convlab_protocol::{
     VaeEpochPoint, VaeKind, VaeProgress, VaeSetup, VaeStepPoint, VaeStepSettings, VaeTerms,
 };
 
+use super::step::{backend_device, check_device, checked_step};
 use super::{
-    Limits, MAX_BATCH, RunSlot, SCORE_BATCH, Slot, check_device, empty, optimizer, put_into,
-    splits, take_from,
+    Limits, MAX_BATCH, RunSlot, SCORE_BATCH, Slot, empty, optimizer, put_into, splits, take_from,
 };
-use crate::gpu;
 use crate::models::{Failure, Stop};
 
 /// Validation images a snapshot encodes at most.
@@ -86,10 +85,7 @@ pub async fn start(backend: Backend, setup: VaeSetup) -> Result<TrainStarted, St
     let optimizer = optimizer(setup.optimizer)?;
     let sizes = [setup.train, setup.validation, 0];
     let [train, validation, _] = splits(&setup.data, setup.seed, sizes)?;
-    let plain = match backend {
-        Backend::Cpu => Device::flex(),
-        Backend::WebGpu => gpu::device().await?,
-    };
+    let plain = backend_device(backend).await?;
     let device = plain.clone().autodiff();
     // Drawn on the CPU, so a seed gives the same network on every backend.
     let cpu = Device::flex().autodiff();
@@ -190,24 +186,19 @@ async fn burst(
         if limits.epochs > 0 && run.session.epoch() > limits.epochs as usize {
             break;
         }
-        stop.check()?;
-        check_device(run.backend)?;
-        let step = run.session.step(hyper);
-        let values = step.losses.read(step.penalty.as_ref()).await?;
-        let finite = values.is_finite();
-        run.session.accept(finite);
-        let number = run.session.steps() as u32;
-        if !finite {
-            run.session.set_optimizer(run.optimizer.init());
-            run.epoch_totals = Totals::default();
-            progress.diverged = Some(format!(
-                "the loss became {} at step {number} (learning rate {}): the run is paused \
-                 with the last weights that scored a finite loss; lower the learning rate and \
-                 go on",
-                values.loss, hyper.learning_rate
-            ));
+        let stepped = checked_step(
+            &mut run.session,
+            run.optimizer,
+            &mut run.epoch_totals,
+            run.backend,
+            hyper,
+            stop,
+            &mut progress.diverged,
+        )
+        .await?;
+        let Some((step, values, number)) = stepped else {
             break;
-        }
+        };
         images += step.images;
         run.epoch_totals.add(step.images, values);
         progress.steps.push(VaeStepPoint {
