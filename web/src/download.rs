@@ -1,5 +1,6 @@
 //! Files the page hands to the browser as downloads (a Blob behind a link with `download`).
 
+use convlab_protocol::ExportedWeights;
 use wasm_bindgen::JsCast;
 
 /// Offers `bytes` as a file called `name` of type `mime`.
@@ -29,4 +30,25 @@ pub fn save(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
             .set_timeout_with_callback_and_timeout_and_arguments_0(free.unchecked_ref(), 60_000);
     }
     Ok(())
+}
+
+/// Offers the two files of `weights`; says what was saved.
+pub fn save_pair(weights: &ExportedWeights, step: u32) -> Result<String, String> {
+    let name = &weights.name;
+    save(
+        &format!("{name}.json"),
+        weights.json.as_bytes(),
+        "application/json",
+    )?;
+    save(
+        &format!("{name}.bpk"),
+        &weights.bpk,
+        "application/octet-stream",
+    )?;
+    Ok(format!(
+        "Saved {name}.json and {name}.bpk ({} KB), the weights after step {step}, in the format \
+         of the shipped weights: `convlab-train eval --weights {name}.json` scores them on the \
+         MNIST test set.",
+        weights.bpk.len().div_ceil(1024)
+    ))
 }

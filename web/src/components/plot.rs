@@ -193,6 +193,33 @@ impl Frame {
     }
 }
 
+/// Training steps placed on an epoch axis: step `s` of epoch `e` (1-based), whose last step is
+/// `end`, sits at `e − 1 + (s − first) / (end − first)`, where `first` is the step before the
+/// epoch's first; `epoch_ends` gives each finished epoch's last step (an epoch still running
+/// ends, so far, at its latest step). `steps` are `(step, epoch, value)` in order.
+pub fn along_epochs(
+    steps: impl IntoIterator<Item = (u32, u32, f32)>,
+    epoch_ends: &[(u32, u32)],
+) -> Vec<(f32, f32)> {
+    let (mut first, mut current) = (0u32, 0u32);
+    steps
+        .into_iter()
+        .map(|(step, epoch, value)| {
+            if epoch != current {
+                current = epoch;
+                first = step.saturating_sub(1);
+            }
+            let end = epoch_ends
+                .iter()
+                .find(|(e, _)| *e == epoch)
+                .map_or(step, |(_, end)| *end);
+            let within =
+                step.saturating_sub(first) as f32 / end.saturating_sub(first).max(1) as f32;
+            (epoch.saturating_sub(1) as f32 + within.min(1.0), value)
+        })
+        .collect()
+}
+
 /// About `target` round tick positions (steps of 1, 2 or 5 × 10ⁿ) between `lo` and `hi`.
 pub fn nice_ticks(lo: f32, hi: f32, target: usize) -> Vec<f32> {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo || target == 0 {
@@ -472,6 +499,22 @@ pub fn LinePlot(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_sit_between_their_epochs() {
+        // Epoch 1 is steps 1–4, epoch 2 has run steps 5 and 6 so far.
+        let steps = [
+            (1, 1, 0.5),
+            (2, 1, 0.4),
+            (4, 1, 0.3),
+            (5, 2, 0.2),
+            (6, 2, 0.1),
+        ];
+        let placed = along_epochs(steps, &[(1, 4)]);
+        let xs: Vec<f32> = placed.iter().map(|p| p.0).collect();
+        assert_eq!(xs, vec![0.25, 0.5, 1.0, 1.5, 2.0]);
+        assert_eq!(placed[3].1, 0.2);
+    }
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]

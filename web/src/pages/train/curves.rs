@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::lab::Lab;
 use crate::components::controls::Toggle;
-use crate::components::plot::{LinePlot, Marker, Series};
+use crate::components::plot::{LinePlot, Marker, Series, along_epochs};
 use crate::ml::training::EpochPoint;
 
 /// Colours of the earlier runs' validation curves, oldest first.
@@ -35,29 +35,14 @@ pub(super) fn Curves(lab: Lab) -> impl IntoView {
     let loss_series = Memo::new(move |_| {
         let log = log.get();
         let epochs = lab.epochs.get();
-        // Steps as fractions of an epoch: step s of an epoch of n steps sits at e − 1 + s/n.
+        let ends: Vec<(u32, u32)> = epochs.iter().map(|e| (e.epoch, e.step)).collect();
         let steps = lab.steps.with(|steps| {
-            let mut points = Vec::with_capacity(steps.len());
-            let mut first = 0u32;
-            let mut epoch = 0u32;
-            for s in steps {
-                if s.epoch != epoch {
-                    epoch = s.epoch;
-                    first = s.step.saturating_sub(1);
-                }
-                let end = epochs
+            along_epochs(
+                steps
                     .iter()
-                    .find(|e| e.epoch == s.epoch)
-                    .map(|e| e.step)
-                    .unwrap_or(s.step);
-                let span = end.saturating_sub(first).max(1) as f32;
-                let within = (s.step - first) as f32 / span;
-                points.push((
-                    (s.epoch - 1) as f32 + within.min(1.0),
-                    ln_or_log(s.loss, log),
-                ));
-            }
-            points
+                    .map(|s| (s.step, s.epoch, ln_or_log(s.loss, log))),
+                &ends,
+            )
         });
         let mut series: Vec<Series> = lab
             .earlier

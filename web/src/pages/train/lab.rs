@@ -12,8 +12,7 @@ use leptos::task::spawn_local;
 use super::settings::LabSettings;
 use crate::download;
 use crate::ml::training::{
-    self, EpochPoint, Evaluation, ExportedWeights, LayerGradient, Split, StepPoint, TrainStarted,
-    WeightStats,
+    self, EpochPoint, Evaluation, LayerGradient, Split, StepPoint, TrainStarted, WeightStats,
 };
 use crate::ml::{Backend, MlContext};
 
@@ -346,7 +345,7 @@ impl Lab {
             .with_untracked(|s| s.last().map_or(0, |p| p.step));
         spawn_local(async move {
             let saved = match training::export(DOWNLOAD_NAME, &address).await {
-                Ok(weights) => save_pair(&weights, step),
+                Ok(weights) => download::save_pair(&weights, step),
                 Err(e) => Err(e),
             };
             match saved {
@@ -385,25 +384,4 @@ impl Lab {
             }
         });
     }
-}
-
-/// Offers the two files of `weights`; says what was saved.
-fn save_pair(weights: &ExportedWeights, step: u32) -> Result<String, String> {
-    let name = &weights.name;
-    download::save(
-        &format!("{name}.json"),
-        weights.json.as_bytes(),
-        "application/json",
-    )?;
-    download::save(
-        &format!("{name}.bpk"),
-        &weights.bpk,
-        "application/octet-stream",
-    )?;
-    Ok(format!(
-        "Saved {name}.json and {name}.bpk ({} KB), the weights after step {step}, in the format \
-         of the shipped weights: `convlab-train eval --weights {name}.json` scores them on the \
-         MNIST test set.",
-        weights.bpk.len().div_ceil(1024)
-    ))
 }

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use super::run::VaeLab;
 use crate::components::math::{Math, mn};
-use crate::components::plot::{LinePlot, Series};
-use crate::ml::vae_training::{VaeEpochPoint, VaeStepPoint, VaeTerms};
+use crate::components::plot::{LinePlot, Series, along_epochs};
+use crate::ml::vae_training::{VaeEpochPoint, VaeTerms};
 
 /// Which curve a plot draws.
 #[derive(Clone, Copy)]
@@ -28,29 +28,16 @@ impl Term {
     }
 }
 
-/// Steps as fractions of an epoch: step s of an epoch of n steps sits at e − 1 + s/n.
-fn step_series(steps: &[VaeStepPoint], epochs: &[VaeEpochPoint], term: Term) -> Vec<(f32, f32)> {
-    let mut points = Vec::with_capacity(steps.len());
-    let (mut first, mut epoch) = (0u32, 0u32);
-    for s in steps {
-        if s.epoch != epoch {
-            epoch = s.epoch;
-            first = s.step.saturating_sub(1);
-        }
-        let end = epochs
-            .iter()
-            .find(|e| e.epoch == s.epoch)
-            .map_or(s.step, |e| e.step);
-        let within = (s.step - first) as f32 / end.saturating_sub(first).max(1) as f32;
-        points.push(((s.epoch - 1) as f32 + within.min(1.0), term.of(&s.terms)));
-    }
-    points
-}
-
 fn plot_series(lab: VaeLab, term: Term) -> Memo<Vec<Series>> {
     Memo::new(move |_| {
         let epochs = lab.epochs.get();
-        let steps = lab.steps.with(|s| step_series(s, &epochs, term));
+        let ends: Vec<(u32, u32)> = epochs.iter().map(|e| (e.epoch, e.step)).collect();
+        let steps = lab.steps.with(|s| {
+            along_epochs(
+                s.iter().map(|p| (p.step, p.epoch, term.of(&p.terms))),
+                &ends,
+            )
+        });
         let per_epoch = |pick: fn(&VaeEpochPoint) -> Option<VaeTerms>| {
             epochs
                 .iter()
