@@ -2,7 +2,7 @@
 //! same) in WebAssembly, in headless Chromium: the latent map's 20×20 manifold decoded on the
 //! CPU backend through the app's own path (`ml::Models::decode`) by the real model workers,
 //! first by the main worker alone, then spread over more of them. Prints the median of each.
-//! Then the training lab's page while a run trains in the worker: the gaps between the page's
+//! Then the two training labs' pages while a run trains in the worker: the gaps between the page's
 //! animation frames (the main thread must never stall on training).
 //! It needs a release build of the worker served beside it, which `cargo xtask bench` makes:
 //! run it that way.
@@ -114,24 +114,45 @@ async fn frame_times(ms: f64) -> Vec<f64> {
         .collect()
 }
 
-#[wasm_bindgen_test]
-async fn the_training_lab_page_keeps_its_frames_short() {
-    let _app = common::mount_model_page("/train?n=2000&ep=10", "page-train").await;
-    common::click("train-start");
+/// Watches the frames of the lab page at `url` while its run trains (started with
+/// `<lab>-start`, its status in `<lab>-status`) and prints them as the case `case`.
+async fn frame_gaps_while_training(url: &str, page: &str, lab: &str, case: &str) {
+    let _app = common::mount_model_page(url, page).await;
+    common::click(&format!("{lab}-start"));
+    let status = format!("{lab}-status");
     common::wait_until("the run to train", 60.0, || {
-        common::text("train-status").contains("step ")
+        common::text(&status).contains("step ")
     })
     .await;
     let times = frame_times(WATCH_MS).await;
-    let steps = common::text("train-status");
-    common::click("train-pause");
+    let steps = common::text(&status);
+    common::click(&format!("{lab}-pause"));
     let mut gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(!gaps.is_empty(), "no animation frames in {WATCH_MS} ms");
     gaps.sort_by(f64::total_cmp);
+    let over_50 = gaps.iter().filter(|&&g| g > 50.0).count();
     console_log!(
-        "BENCH train_page_frame_gap wasm median_ms={:.3} max_ms={:.3} runs={} ({steps})",
+        "BENCH {case} wasm median_ms={:.3} max_ms={:.3} runs={} over_50_ms={over_50} ({steps})",
         gaps[gaps.len() / 2],
         gaps[gaps.len() - 1],
         gaps.len()
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_training_labs_keep_their_frames_short() {
+    frame_gaps_while_training(
+        "/train?n=2000&ep=10",
+        "page-train",
+        "train",
+        "train_page_frame_gap",
+    )
+    .await;
+    frame_gaps_while_training(
+        "/train-vae?n=2000&ep=10",
+        "page-train-vae",
+        "vae",
+        "train_vae_page_frame_gap",
+    )
+    .await;
 }

@@ -148,4 +148,92 @@ impl LatentSnapshot {
             .filter(|&&kl| kl > threshold)
             .count()
     }
+
+    /// How grouped by class the codes are: the share of codes nearer their own class's mean
+    /// code than any other class's (near 1 / classes for a cloud that ignores the class, 1
+    /// for classes in separate clumps); `None` without codes.
+    pub fn class_grouping(&self) -> Option<f32> {
+        let latent = self.latent as usize;
+        let n = self.labels.len().min(self.codes.len() / latent.max(1));
+        if n == 0 || latent == 0 {
+            return None;
+        }
+        let code = |i: usize| &self.codes[i * latent..(i + 1) * latent];
+        let classes = self.labels[..n].iter().map(|&l| l as usize + 1).max()?;
+        let mut sums = vec![0.0f64; classes * latent];
+        let mut counts = vec![0usize; classes];
+        for i in 0..n {
+            let class = self.labels[i] as usize;
+            counts[class] += 1;
+            for (sum, &value) in sums[class * latent..].iter_mut().zip(code(i)) {
+                *sum += f64::from(value);
+            }
+        }
+        let centres: Vec<(usize, Vec<f64>)> = (0..classes)
+            .filter(|&c| counts[c] > 0)
+            .map(|c| {
+                let centre = sums[c * latent..(c + 1) * latent]
+                    .iter()
+                    .map(|s| s / counts[c] as f64)
+                    .collect();
+                (c, centre)
+            })
+            .collect();
+        let distance = |a: &[f32], b: &[f64]| -> f64 {
+            a.iter()
+                .zip(b)
+                .map(|(&x, y)| (f64::from(x) - y).powi(2))
+                .sum()
+        };
+        let nearest_own = (0..n)
+            .filter(|&i| {
+                let nearest = centres
+                    .iter()
+                    .min_by(|a, b| distance(code(i), &a.1).total_cmp(&distance(code(i), &b.1)))
+                    .map(|(c, _)| *c);
+                nearest == Some(self.labels[i] as usize)
+            })
+            .count();
+        Some(nearest_own as f32 / n as f32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(codes: Vec<f32>, labels: Vec<u8>) -> LatentSnapshot {
+        LatentSnapshot {
+            step: 0,
+            epoch: 0,
+            latent: 2,
+            codes,
+            labels,
+            kl_per_unit: vec![0.0; 2],
+            mean_code_norm: 0.0,
+            prior_samples: Vec::new(),
+            grid: Vec::new(),
+            grid_side: 0,
+            grid_reach: 0.0,
+            reparameterised: None,
+        }
+    }
+
+    #[test]
+    fn separate_clumps_are_fully_grouped_and_a_mixed_cloud_is_not() {
+        // Class 0 around (−1, 0), class 1 around (1, 0).
+        let clumps = snapshot(
+            vec![-1.1, 0.0, -0.9, 0.1, 1.0, 0.0, 1.2, -0.1],
+            vec![0, 0, 1, 1],
+        );
+        assert_eq!(clumps.class_grouping(), Some(1.0));
+        // Classes spread over one another: the means are (0, 0) and (0.55, 0), and (2, 0) and
+        // (−1.9, 0) lie nearer the other class's.
+        let mixed = snapshot(
+            vec![-2.0, 0.0, 2.0, 0.0, -1.9, 0.0, 3.0, 0.0],
+            vec![0, 0, 1, 1],
+        );
+        assert_eq!(mixed.class_grouping(), Some(0.5));
+        assert_eq!(snapshot(Vec::new(), Vec::new()).class_grouping(), None);
+    }
 }

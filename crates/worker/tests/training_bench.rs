@@ -2,16 +2,22 @@
 //! work was done), run in release mode by `cargo xtask bench`:
 //! `cargo test --release --target wasm32-unknown-unknown -p convlab-worker --test training_bench -- --nocapture`
 //!
-//! - LeNet-5's training step on a batch of 64 (`crates/learn/benches/shared/throughput.rs`,
-//!   which the native bench runs too) on the CPU (`wasm`) and on WebGPU (`webgpu`; SwiftShader
-//!   in headless Chromium, a CPU, so not a GPU's figure).
+//! - The training steps of LeNet-5 (batch 64) and of the reference VAE (batch 128)
+//!   (`crates/learn/benches/shared/throughput.rs`, which the native bench runs too) on the CPU
+//!   (`wasm`) and on WebGPU (`webgpu`; SwiftShader in headless Chromium, a CPU, so not a GPU's
+//!   figure).
 //! - The lab's over-training preset (30 synthetic digits, batch 10, 40 epochs, validation on
 //!   1,000) through the worker's run, on the CPU: when its validation loss is lowest.
+//! - One epoch of the VAE lab's default run on 10,000 synthetic digits, on the CPU: its time
+//!   and how grouped by class the validation codes are before and after it.
 //! - The worker's memory (wasm linear memory) after each of five runs one after another.
 #![allow(clippy::unwrap_used)]
 
 use convlab_digits::AugmentConfig;
-use convlab_protocol::{Backend, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup};
+use convlab_protocol::{
+    Backend, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup, VaeKind, VaeSetup,
+    VaeStepSettings,
+};
 use convlab_worker::Stop;
 use convlab_worker::training::{self, Limits};
 use wasm_bindgen_test::*;
@@ -43,6 +49,7 @@ async fn training_in_the_browser() {
     let gpu = convlab_worker::gpu::device().await.unwrap();
     throughput::run(&gpu, "webgpu", &now_ms, &print).await;
     over_training_preset().await;
+    vae_epoch().await;
     memory_over_five_runs().await;
 }
 
@@ -104,6 +111,55 @@ async fn over_training_preset() {
          {epoch} of 40, reached after {seconds:.1} s; 40 epochs in {total:.1} s; last epoch's \
          validation loss {:.3}",
         epochs.last().unwrap().1
+    ));
+    training::reset();
+}
+
+/// One epoch of the VAE lab's default run (latent 2, β = 1, Adam at 0.002, batch 64) on
+/// 10,000 synthetic digits, driven in bursts as the page drives it.
+async fn vae_epoch() {
+    let setup = VaeSetup {
+        seed: 1,
+        train: 10_000,
+        validation: 1_000,
+        data: TrainData::Synthetic,
+        kind: VaeKind::Variational,
+        latent: 2,
+        optimizer: TrainOptimizer::Adam,
+    };
+    training::vae::start(Backend::Cpu, setup).await.unwrap();
+    let before = training::vae::snapshot(0).await.unwrap();
+    let settings = VaeStepSettings {
+        learning_rate: 0.002,
+        batch_size: 64,
+        beta: 1.0,
+    };
+    let limits = Limits {
+        max_steps: 10_000,
+        budget_ms: 250,
+        epochs: 1,
+    };
+    let start = now_ms();
+    let mut epoch = None;
+    while epoch.is_none() {
+        let progress = training::vae::steps(limits, settings, &Stop::default())
+            .await
+            .unwrap();
+        assert!(progress.diverged.is_none());
+        epoch = progress.epochs.first().copied();
+    }
+    let seconds = (now_ms() - start) / 1000.0;
+    let after = training::vae::snapshot(0).await.unwrap();
+    let validation = epoch.unwrap().validation.unwrap();
+    let grouping = |s: &convlab_protocol::LatentSnapshot| s.class_grouping().unwrap() * 100.0;
+    print(&format!(
+        "TRAINING VAE epoch (wasm, CPU): 10,000 synthetic digits at batch 64 in {seconds:.1} s; \
+         validation BCE {:.1} + KL {:.2} nats; codes nearest their class's mean: {:.0} % before, \
+         {:.0} % after (10 % for no grouping)",
+        validation.bce,
+        validation.kl,
+        grouping(&before),
+        grouping(&after)
     ));
     training::reset();
 }

@@ -3,31 +3,36 @@
 //! includes this file), so `cargo xtask bench` prints the same loop natively, in wasm on the CPU
 //! and in wasm on WebGPU side by side.
 //!
-//! The case is what the training lab runs: one `Session::step` of LeNet-5 on a mini-batch of
-//! [`BATCH`] synthetic digits (forward, cross-entropy, backward, Adam), then its losses read
-//! back asynchronously. After a warm-up of at least [`WARM_UP_MS`], [`RUNS`] steps are timed
-//! one by one; the median is printed as `BENCH train_lenet5_batch_64 <target> median_ms=…
-//! min_ms=… runs=… images_per_s=…`.
+//! The cases are what the two training labs run: one `Session::step` (forward, loss, backward,
+//! Adam), then its losses read back asynchronously, of LeNet-5 on a mini-batch of
+//! [`LENET_BATCH`] synthetic digits and of the reference VAE (latent 2, BCE + KL) on
+//! [`VAE_BATCH`]. After a warm-up of at least [`WARM_UP_MS`], [`RUNS`] steps are timed one by
+//! one; the median is printed as `BENCH <case> <target> median_ms=… min_ms=… runs=…
+//! images_per_s=…`.
 
 use burn::module::Module;
 use burn::tensor::Device;
-use convlab_learn::{Hyper, OptimizerChoice, Regularization, Session};
-use convlab_model::{AugmentConfig, Classifier, LeNet5Config, synthetic_dataset};
+use convlab_learn::{Hyper, Objective, OptimizerChoice, Regularization, Session};
+use convlab_model::{
+    AugmentConfig, Classifier, LeNet5Config, Reconstructor, VaeConfig, synthetic_dataset,
+};
 
-/// Images per step, as the lab's LeNet-5 trains.
-pub const BATCH: usize = 64;
+/// Images per step, as the classifier lab's LeNet-5 trains.
+pub const LENET_BATCH: usize = 64;
+/// Images per step of the VAE, as the lecture's workshop trains it.
+pub const VAE_BATCH: usize = 128;
 /// Images the session cycles through.
-const IMAGES: usize = 640;
+const IMAGES: usize = 1_280;
 /// Steps timed.
 pub const RUNS: usize = 15;
 /// Untimed steps first, at least this long (V8 tiers up the hot wasm functions meanwhile).
 const WARM_UP_MS: f64 = 2000.0;
 
-fn session(device: &Device) -> Session<Classifier> {
+fn session<M: Objective + Clone>(model: impl Fn(&Device) -> M, device: &Device) -> Session<M> {
     // Drawn on the CPU and forked, as the worker starts a run: every device starts alike.
     let cpu = Device::flex().autodiff();
     cpu.seed(1);
-    let model = Classifier::LeNet5(LeNet5Config::new().init(&cpu)).fork(device);
+    let model = model(&cpu).fork(device);
     let train = synthetic_dataset(IMAGES, 1).expect("synthetic digits");
     Session::new(
         model,
@@ -41,19 +46,40 @@ fn session(device: &Device) -> Session<Classifier> {
 }
 
 /// One step and its losses read back; the loss.
-async fn step(session: &mut Session<Classifier>, hyper: &Hyper) -> f64 {
+async fn step<M: Objective + Clone>(session: &mut Session<M>, hyper: &Hyper) -> f64 {
     let step = session.step(hyper);
     let values = step.losses.read(None).await.expect("the loss reads back");
     session.accept(values.is_finite());
     values.loss
 }
 
-/// Times the case on `device` (plain; autodiff is added here) and prints its line for `target`.
+/// Times both cases on `device` (plain; autodiff is added here) and prints their lines for
+/// `target`.
 pub async fn run(device: &Device, target: &str, now_ms: &dyn Fn() -> f64, print: &dyn Fn(&str)) {
-    let mut session = session(&device.clone().autodiff());
+    let device = device.clone().autodiff();
+    let lenet = session(
+        |d: &Device| Classifier::LeNet5(LeNet5Config::new().init(d)),
+        &device,
+    );
+    let line = time(lenet, LENET_BATCH, now_ms).await;
+    print(&format!("BENCH train_lenet5_batch_64 {target} {line}"));
+    let vae = session(
+        |d: &Device| Reconstructor::Vae(VaeConfig::new().init(d)),
+        &device,
+    );
+    let line = time(vae, VAE_BATCH, now_ms).await;
+    print(&format!("BENCH train_vae_batch_128 {target} {line}"));
+}
+
+/// The timed steps of one case: `median_ms=… min_ms=… runs=… images_per_s=…`.
+async fn time<M: Objective + Clone>(
+    mut session: Session<M>,
+    batch_size: usize,
+    now_ms: &dyn Fn() -> f64,
+) -> String {
     let hyper = Hyper {
         learning_rate: 0.002,
-        batch_size: BATCH,
+        batch_size,
         beta: 1.0,
         regularization: Regularization::default(),
     };
@@ -73,10 +99,9 @@ pub async fn run(device: &Device, target: &str, now_ms: &dyn Fn() -> f64, print:
     assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
     times.sort_by(f64::total_cmp);
     let median = times[RUNS / 2];
-    print(&format!(
-        "BENCH train_lenet5_batch_64 {target} median_ms={median:.3} min_ms={:.3} runs={RUNS} \
-         images_per_s={:.0}",
+    format!(
+        "median_ms={median:.3} min_ms={:.3} runs={RUNS} images_per_s={:.0}",
         times[0],
-        BATCH as f64 * 1000.0 / median
-    ));
+        batch_size as f64 * 1000.0 / median
+    )
 }

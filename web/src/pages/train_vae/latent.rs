@@ -65,8 +65,12 @@ fn vector(values: &[f32]) -> String {
 /// The snapshot's headline: when it was taken, the active units and the codes' spread.
 fn summary(s: &LatentSnapshot) -> String {
     let kl: f32 = s.kl_per_unit.iter().sum();
+    let grouping = s
+        .class_grouping()
+        .map(|g| format!(" {:.0}% of the codes lie nearer their own class's mean than any other's (about 10% when the classes are not grouped).", 100.0 * g))
+        .unwrap_or_default();
     format!(
-        "After step {} (epoch {}): {} of {} latent units active (KL > {ACTIVE_KL} nats), KL {kl:.3} nats per image, mean ‖μ‖ = {:.3} over {} validation digits.",
+        "After step {} (epoch {}): {} of {} latent units active (KL > {ACTIVE_KL} nats), KL {kl:.3} nats per image, mean ‖μ‖ = {:.3} over {} validation digits.{grouping}",
         s.step,
         s.epoch,
         s.active_units(ACTIVE_KL),
