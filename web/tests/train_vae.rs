@@ -1,13 +1,14 @@
 //! Browser tests of `/train-vae` with the real model worker on the CPU backend: a short run
 //! finishes with its three curves and their formulas filled in, snapshots from step 0 on that
-//! the scrubber replays, the latent scatter, grid, samples, unit KL and reparameterisation;
-//! an autoencoder run afterwards shows the VAE's samples beside its own; β moves on a log
-//! scale up to 10.
+//! the scrubber replays, the latent scatter, grid, samples, unit KL and reparameterisation,
+//! and its weights download as a pair in the shipped format; an autoencoder run afterwards
+//! shows the VAE's samples beside its own; β moves on a log scale up to 10.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -60,6 +61,13 @@ async fn a_short_run_shows_both_terms_and_the_latent_space_forming() {
     assert!(first.starts_with("After step 0 (epoch 0)"), "{first}");
     assert_eq!(dots(), 32);
 
+    // The weights go to the browser as a pair in the shipped format.
+    click("vae-download");
+    wait_until("the weights saved", 30.0, || {
+        text("vae-saved").starts_with("Saved lab-vae.json and lab-vae.bpk")
+    })
+    .await;
+
     // The autoencoder: no β, no σ; the VAE's prior samples stay beside its own.
     set_value("vae-kind", "ae");
     settle().await;
@@ -74,6 +82,13 @@ async fn a_short_run_shows_both_terms_and_the_latent_space_forming() {
     assert!(find("vae-previous-samples-0").is_some());
     assert!(find("vae-reparam").is_none());
     assert_eq!(text("vae-message"), "");
+    assert!(
+        find("vae-use")
+            .unwrap()
+            .unchecked_into::<web_sys::HtmlButtonElement>()
+            .disabled(),
+        "an autoencoder cannot stand in for a VAE"
+    );
     click("vae-reset");
     settle().await;
     assert!(text("vae-status").starts_with("no run yet"));

@@ -87,6 +87,15 @@ impl VaeChoice {
         }
     }
 
+    /// Name in sentences: "VAE-2", "VAE-16", "the untrained VAE-2".
+    pub fn title(self) -> &'static str {
+        match self {
+            VaeChoice::Vae2 => "VAE-2",
+            VaeChoice::Vae16 => "VAE-16",
+            VaeChoice::Untrained2 => "the untrained VAE-2",
+        }
+    }
+
     /// The choice with this slug; unknown slugs give VAE-2.
     pub fn from_slug(slug: &str) -> Self {
         match slug {
@@ -193,6 +202,14 @@ pub enum Request {
     /// The run's LeNet-5 as a weights pair named `name` ([`Reply::Weights`]); `address` is the
     /// page's address with the run's settings, recorded as the way to repeat the run.
     TrainExport { name: String, address: String },
+    /// With `on`, the VAE run's current VAE answers every request naming the shipped VAE of its
+    /// latent size (VAE-2 or VAE-16) on the run's backend (a copy, kept after the run ends);
+    /// without, the shipped VAEs answer again: [`Reply::Done`], or an error for an autoencoder
+    /// run or another latent size.
+    VaeTrainUse { on: bool },
+    /// The VAE run's network as a weights pair named `name` ([`Reply::Weights`]), as
+    /// [`Request::TrainExport`] for the classifier run.
+    VaeTrainExport { name: String, address: String },
     /// Stop the request with this number, if it is still running; it is answered with
     /// [`Reply::Cancelled`]. Not answered itself.
     Cancel { id: u32 },

@@ -2,6 +2,7 @@
 //! [`CHUNK`] images: between two slices the worker's event loop runs, so a cancel message is
 //! seen and a long job (a 400-image manifold) stops early when the page no longer needs it.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -16,6 +17,7 @@ use convlab_protocol::{
     REFERENCE_PER_CLASS, VaeChoice,
 };
 
+use crate::training::in_use;
 use crate::{gpu, js};
 
 /// Images per slice ([`SLICE`](convlab_protocol::SLICE)).
@@ -106,7 +108,7 @@ pub struct Models {
     ae2: Result<Autoencoder, String>,
     /// On the CPU backend, the VAEs' decoders as [`CpuDecoder`]s, which decode ≈ 3× faster
     /// than Burn's `flex` operations (what a VAE without one uses).
-    cpu_decoders: HashMap<VaeChoice, CpuDecoder>,
+    cpu_decoders: HashMap<VaeChoice, Rc<CpuDecoder>>,
 }
 
 /// Reference digits and their posteriors under one VAE.
@@ -158,7 +160,7 @@ impl Models {
         if backend == Backend::Cpu {
             for which in VaeChoice::ALL {
                 if let Some(decoder) = CpuDecoder::new(&models.vae(which).decoder) {
-                    models.cpu_decoders.insert(which, decoder);
+                    models.cpu_decoders.insert(which, Rc::new(decoder));
                 }
             }
         }
@@ -183,11 +185,23 @@ impl Models {
         self.vae(which).latent_dim()
     }
 
-    fn vae(&self, which: VaeChoice) -> &Vae {
-        match which {
+    /// The shipped VAE `which`, or the VAE lab's when one is in its place on this backend.
+    fn vae(&self, which: VaeChoice) -> Cow<'_, Vae> {
+        if let Some(trained) = in_use::vae(self.backend, which) {
+            return Cow::Owned(trained.vae);
+        }
+        Cow::Borrowed(match which {
             VaeChoice::Vae2 => &self.vae2,
             VaeChoice::Vae16 => &self.vae16,
             VaeChoice::Untrained2 => &self.untrained2,
+        })
+    }
+
+    /// The CPU decoder of `which` (the VAE lab's when its VAE is in use), on the CPU backend.
+    fn cpu_decoder(&self, which: VaeChoice) -> Option<Rc<CpuDecoder>> {
+        match in_use::vae(self.backend, which) {
+            Some(trained) => trained.cpu_decoder,
+            None => self.cpu_decoders.get(&which).cloned(),
         }
     }
 
@@ -247,7 +261,7 @@ impl Models {
         let mut out = Vec::with_capacity(codes.len() / dim.max(1) * IMAGE_PIXELS);
         for chunk in slices(codes, dim, "latent code")? {
             stop.check()?;
-            let images = match self.cpu_decoders.get(&which) {
+            let images = match self.cpu_decoder(which) {
                 Some(decoder) => finite(
                     decoder
                         .decode(chunk)
@@ -267,7 +281,7 @@ impl Models {
         let mut out = Vec::with_capacity(images.len() / IMAGE_PIXELS * 10);
         for chunk in slices(images, IMAGE_PIXELS, "image")? {
             stop.check()?;
-            let net = crate::training::classifier_in_use(self.backend);
+            let net = in_use::classifier(self.backend);
             let net = net.as_ref().unwrap_or(&self.lenet);
             out.extend(read(net.predict(self.images(chunk)?)).await?);
             js::yield_now().await;

@@ -222,6 +222,13 @@ async fn answer(request: Request, stop: &Stop) -> Result<Reply, Failure> {
         Request::TrainExport { name, address } => {
             Reply::Weights(training::export(&name, &address).await?)
         }
+        Request::VaeTrainUse { on } => {
+            training::vae::use_vae(on)?;
+            Reply::Done
+        }
+        Request::VaeTrainExport { name, address } => {
+            Reply::Weights(training::vae::export(&name, &address).await?)
+        }
         Request::LoseGpu => {
             gpu::destroy();
             Reply::Done

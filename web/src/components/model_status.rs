@@ -50,6 +50,7 @@ pub fn ModelStatus(models: ModelsResource) -> impl IntoView {
                     <BackendSwitch />
                 }.into_any(),
             }}
+            <LabVaeNote />
         </div>
     }
 }
@@ -78,5 +79,28 @@ fn BackendSwitch() -> impl IntoView {
                 })
                 .collect_view()
         }}
+    }
+}
+
+/// Which VAE the lab put in a shipped one's place, with a button to put the shipped one back.
+#[component]
+fn LabVaeNote() -> impl IntoView {
+    let ctx = use_context::<MlContext>().unwrap_or_default();
+    let back = move |_| {
+        leptos::task::spawn_local(async move {
+            if let Err(e) = crate::ml::vae_training::use_vae(ctx, None).await {
+                web_sys::console::warn_1(&e.into());
+            }
+        });
+    };
+    move || {
+        ctx.trained_vae.get().map(|t| {
+            view! {
+                <p class="hint" data-testid="lab-vae-note">
+                    {format!("{} here is {}. ", t.choice.title(), t.label)}
+                    <button data-testid="lab-vae-back" on:click=back>{format!("Back to the shipped {}", t.choice.title())}</button>
+                </p>
+            }
+        })
     }
 }

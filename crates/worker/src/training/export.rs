@@ -1,6 +1,7 @@
-//! A run's LeNet-5 as the shipped weights' pair of files (`NAME.json` + `NAME.bpk`), so a
-//! network trained in the lab loads wherever the shipped one does and `convlab-train eval
-//! --weights NAME.json` scores it on the MNIST test set.
+//! A run's network as the shipped weights' pair of files (`NAME.json` + `NAME.bpk`): the
+//! classifier lab's LeNet-5 and the VAE lab's VAE or autoencoder, so a network trained in a
+//! lab loads wherever the shipped one does and `convlab-train eval --weights NAME.json` scores
+//! it on the MNIST test set.
 //!
 //! The parameters are read back asynchronously into a copy on the CPU (saving reads tensors
 //! synchronously, which WebGPU forbids), saved there, and loaded back through the app's own
@@ -15,6 +16,7 @@ use convlab_model::{
 };
 use convlab_protocol::{
     Backend, ExportedWeights, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup,
+    VaeKind, VaeSetup, VaeStepSettings,
 };
 use serde::Serialize;
 
@@ -46,10 +48,7 @@ impl LabRecord {
         Self {
             trained_in: "convlab's training lab (/train), in the browser",
             backend,
-            data: match setup.data {
-                TrainData::Synthetic => "synthetic digits",
-                TrainData::Images { .. } => "images sent by the page",
-            },
+            data: data_name(&setup.data),
             seed: setup.seed,
             train: setup.train,
             validation: setup.validation,
@@ -63,6 +62,48 @@ impl LabRecord {
     }
 }
 
+/// What an exported manifest's `training` field says of the VAE lab's run.
+#[derive(Clone, Debug, Serialize)]
+pub(super) struct VaeLabRecord {
+    trained_in: &'static str,
+    backend: Backend,
+    data: &'static str,
+    seed: u64,
+    train: u32,
+    validation: u32,
+    kind: VaeKind,
+    latent: u32,
+    optimizer: TrainOptimizer,
+    /// What the latest steps used (β among them).
+    pub(super) settings: Option<VaeStepSettings>,
+    pub(super) steps: u64,
+}
+
+impl VaeLabRecord {
+    pub(super) fn new(backend: Backend, setup: &VaeSetup) -> Self {
+        Self {
+            trained_in: "convlab's VAE lab (/train-vae), in the browser",
+            backend,
+            data: data_name(&setup.data),
+            seed: setup.seed,
+            train: setup.train,
+            validation: setup.validation,
+            kind: setup.kind,
+            latent: setup.latent,
+            optimizer: setup.optimizer,
+            settings: None,
+            steps: 0,
+        }
+    }
+}
+
+fn data_name(data: &TrainData) -> &'static str {
+    match data {
+        TrainData::Synthetic => "synthetic digits",
+        TrainData::Images { .. } => "images sent by the page",
+    }
+}
+
 /// The run's current LeNet-5 as a pair named `name`; `address` (the lab's address with the
 /// run's settings) is recorded as the way to train it again.
 pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String> {
@@ -73,7 +114,7 @@ pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String
     result
 }
 
-fn check_name(name: &str) -> Result<(), String> {
+pub(super) fn check_name(name: &str) -> Result<(), String> {
     if !is_weights_name(name) {
         return Err(format!(
             "{name:?} is not a weights name: 1–{MAX_NAME_LEN} letters, digits, '-', '_' or '.', \
@@ -89,43 +130,82 @@ async fn export_run(run: &Run, name: &str, address: &str) -> Result<ExportedWeig
         return Err("only a LeNet-5 run can be saved as weights the app loads".to_string());
     };
     let cpu = copy_to_cpu(&net).await?;
-    let parameters = cpu.num_params();
-    let bpk = cpu
+    let mut record = run.record.clone();
+    record.steps = run.session.steps();
+    let pair = Pair {
+        name,
+        model: ModelSpec::Lenet(LeNet5Config::new()),
+        parameters: cpu.num_params(),
+        bpk: record_bytes(cpu)?,
+        epochs: run.session.epoch().saturating_sub(1),
+        steps: record.steps,
+        training: serde_json::to_value(&record).map_err(|err| err.to_string())?,
+        address,
+        lab: "training lab",
+    };
+    let weights = pair.write()?;
+    // The pair must load as the app loads shipped weights, or it is not handed out.
+    load_lenet(&weights.json, &weights.bpk, &Device::flex())
+        .map_err(|err| format!("the saved weights do not load back: {err}"))?;
+    Ok(weights)
+}
+
+/// A module's parameters as the bytes of a `.bpk` file.
+pub(super) fn record_bytes<M: Module>(module: M) -> Result<Vec<u8>, String> {
+    Ok(module
         .into_record()
         .into_bytes()
         .map_err(|err| format!("cannot save the weights: {err}"))?
-        .to_vec();
-    let mut record = run.record.clone();
-    record.steps = run.session.steps();
-    let manifest = WeightsManifest {
-        format: FORMAT.to_string(),
-        format_version: FORMAT_VERSION,
-        name: name.to_string(),
-        model: ModelSpec::Lenet(LeNet5Config::new()),
-        parameters,
-        weights_file: format!("{name}.bpk"),
-        weights_bytes: bpk.len() as u64,
-        epochs: run.session.epoch().saturating_sub(1),
-        training: serde_json::to_value(&record).map_err(|err| err.to_string())?,
-        command: address.to_string(),
-        note: Some(format!(
-            "trained in the browser's training lab for {} steps; `command` is the lab's \
-             address with the run's settings; not scored on the MNIST test set here: \
-             `convlab-train eval --weights {name}.json` scores it",
-            record.steps
-        )),
-        test: TestScores::default(),
-        exported_by: format!("convlab-worker {}", env!("CARGO_PKG_VERSION")),
-    };
-    let json = serde_json::to_string_pretty(&manifest).map_err(|err| err.to_string())?;
-    // The pair must load as the app loads shipped weights, or it is not handed out.
-    load_lenet(&json, &bpk, &Device::flex())
-        .map_err(|err| format!("the saved weights do not load back: {err}"))?;
-    Ok(ExportedWeights {
-        name: name.to_string(),
-        json,
-        bpk,
-    })
+        .to_vec())
+}
+
+/// What a weights pair is written from.
+pub(super) struct Pair<'a> {
+    pub name: &'a str,
+    pub model: ModelSpec,
+    pub parameters: usize,
+    pub bpk: Vec<u8>,
+    pub epochs: usize,
+    pub steps: u64,
+    /// The lab's record of the run.
+    pub training: serde_json::Value,
+    /// The lab's address with the run's settings.
+    pub address: &'a str,
+    /// Which lab trained it, as the note names it.
+    pub lab: &'a str,
+}
+
+impl Pair<'_> {
+    /// The manifest written beside the parameters.
+    pub(super) fn write(self) -> Result<ExportedWeights, String> {
+        let name = self.name;
+        let manifest = WeightsManifest {
+            format: FORMAT.to_string(),
+            format_version: FORMAT_VERSION,
+            name: name.to_string(),
+            model: self.model,
+            parameters: self.parameters,
+            weights_file: format!("{name}.bpk"),
+            weights_bytes: self.bpk.len() as u64,
+            epochs: self.epochs,
+            training: self.training,
+            command: self.address.to_string(),
+            note: Some(format!(
+                "trained in the browser's {} for {} steps; `command` is the lab's address with \
+                 the run's settings; not scored on the MNIST test set here: `convlab-train eval \
+                 --weights {name}.json` scores it",
+                self.lab, self.steps
+            )),
+            test: TestScores::default(),
+            exported_by: format!("convlab-worker {}", env!("CARGO_PKG_VERSION")),
+        };
+        let json = serde_json::to_string_pretty(&manifest).map_err(|err| err.to_string())?;
+        Ok(ExportedWeights {
+            name: name.to_string(),
+            json,
+            bpk: self.bpk,
+        })
+    }
 }
 
 #[cfg(test)]

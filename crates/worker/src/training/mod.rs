@@ -15,7 +15,7 @@ use convlab_learn::{
     score,
 };
 use convlab_model::{
-    Activation, Classifier, LeNet5, LeNet5Config, MlpConfig, MnistDataset, synthetic_dataset,
+    Activation, Classifier, LeNet5Config, MlpConfig, MnistDataset, synthetic_dataset,
 };
 use convlab_protocol::{
     Backend, EpochPoint, Evaluation, IMAGE_PIXELS, LayerGradient, MlpActivation, Split, StepPoint,
@@ -26,6 +26,7 @@ use convlab_protocol::{
 use crate::models::{Failure, Stop};
 
 mod export;
+pub mod in_use;
 mod stats;
 mod step;
 pub mod vae;
@@ -73,30 +74,18 @@ type RunSlot<R> = LocalKey<RefCell<Slot<R>>>;
 
 thread_local! {
     static RUN: RefCell<Slot<Run>> = const { RefCell::new(Slot::Empty) };
-    /// A trained LeNet-5 that answers in place of the shipped one, on its backend.
-    static IN_USE: RefCell<Option<(Backend, LeNet5)>> = const { RefCell::new(None) };
-}
-
-/// The trained LeNet-5 put in use on `backend`, if one is.
-pub fn classifier_in_use(backend: Backend) -> Option<LeNet5> {
-    IN_USE.with(|u| {
-        u.borrow()
-            .as_ref()
-            .filter(|(b, _)| *b == backend)
-            .map(|(_, net)| net.clone())
-    })
 }
 
 /// Puts the run's current LeNet-5 in use (`on`), or the shipped one back.
 pub fn use_classifier(on: bool) -> Result<(), String> {
     if !on {
-        IN_USE.with(|u| *u.borrow_mut() = None);
+        in_use::set_classifier(None);
         return Ok(());
     }
     let run = take()?;
     let result = match run.session.model().valid() {
         Classifier::LeNet5(net) => {
-            IN_USE.with(|u| *u.borrow_mut() = Some((run.backend, net)));
+            in_use::set_classifier(Some((run.backend, net)));
             Ok(())
         }
         Classifier::Mlp(_) => {

@@ -9,17 +9,24 @@ use std::cell::RefCell;
 
 use burn::module::Module;
 use burn::tensor::Device;
+use convlab_learn::copy_to_cpu;
 use convlab_learn::{
     Hyper, LatentCodes, OptimizerChoice, Regularization, Session, Totals, decode_all, encode_all,
     grid_codes, prior_codes, score,
 };
 use convlab_model::AugmentConfig;
-use convlab_model::{AutoencoderConfig, MnistDataset, Reconstructor, VaeConfig};
+use convlab_model::{
+    AutoencoderConfig, MnistDataset, ModelSpec, Reconstructor, VaeConfig, load_autoencoder,
+    load_vae,
+};
 use convlab_protocol::{
-    Backend, IMAGE_PIXELS, LatentSnapshot, MAX_BETA, MAX_LATENT, Reparameterised, TrainStarted,
-    VaeEpochPoint, VaeKind, VaeProgress, VaeSetup, VaeStepPoint, VaeStepSettings, VaeTerms,
+    Backend, ExportedWeights, IMAGE_PIXELS, LatentSnapshot, MAX_BETA, MAX_LATENT, Reparameterised,
+    TrainStarted, VaeEpochPoint, VaeKind, VaeProgress, VaeSetup, VaeStepPoint, VaeStepSettings,
+    VaeTerms,
 };
 
+use super::export::{Pair, VaeLabRecord, check_name, record_bytes};
+use super::in_use;
 use super::step::{backend_device, check_device, checked_step};
 use super::{
     Limits, MAX_BATCH, RunSlot, SCORE_BATCH, Slot, empty, optimizer, put_into, splits, take_from,
@@ -43,6 +50,8 @@ struct VaeRun {
     validation: MnistDataset,
     epoch_totals: Totals,
     seed: u64,
+    /// How the run was set up, for an exported manifest.
+    record: VaeLabRecord,
 }
 
 thread_local! {
@@ -116,6 +125,7 @@ pub async fn start(backend: Backend, setup: VaeSetup) -> Result<TrainStarted, St
             validation,
             epoch_totals: Totals::default(),
             seed: setup.seed,
+            record: VaeLabRecord::new(backend, &setup),
         }),
     );
     Ok(started)
@@ -156,6 +166,7 @@ pub async fn steps(
 ) -> Result<VaeProgress, Failure> {
     let hyper = hyper(&settings)?;
     let mut run = take_from(slot())?;
+    run.record.settings = Some(settings);
     let result = burst(&mut run, limits, &hyper, stop).await;
     put_into(slot(), run);
     result
@@ -298,6 +309,75 @@ async fn snapshot_of(run: &VaeRun, samples: usize) -> Result<LatentSnapshot, Str
         grid,
         reparameterised,
     })
+}
+
+/// Puts the run's current VAE in the place of the shipped VAE of its latent size (`on`), or
+/// the shipped ones back.
+pub fn use_vae(on: bool) -> Result<(), String> {
+    if !on {
+        return in_use::set_vae(None);
+    }
+    let run = take_from(slot())?;
+    let result = match run.session.model().valid() {
+        Reconstructor::Vae(vae) => in_use::set_vae(Some((run.backend, vae))),
+        Reconstructor::Autoencoder(_) => Err(
+            "a plain autoencoder cannot take a VAE's place: it has no posterior to sample"
+                .to_string(),
+        ),
+    };
+    put_into(slot(), run);
+    result
+}
+
+/// The run's current VAE (or autoencoder) as a weights pair named `name`; `address` (the
+/// lab's address with the run's settings) is recorded as the way to train it again.
+pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String> {
+    check_name(name)?;
+    let run = take_from(slot())?;
+    let result = export_run(&run, name, address).await;
+    put_into(slot(), run);
+    result
+}
+
+async fn export_run(run: &VaeRun, name: &str, address: &str) -> Result<ExportedWeights, String> {
+    check_device(run.backend)?;
+    let mut record = run.record.clone();
+    record.steps = run.session.steps();
+    let training = serde_json::to_value(&record).map_err(|err| err.to_string())?;
+    let (model, parameters, bpk) = match run.session.model().valid() {
+        Reconstructor::Vae(vae) => {
+            let cpu = copy_to_cpu(&vae).await?;
+            let config = VaeConfig::new().with_latent_dim(cpu.latent_dim());
+            (ModelSpec::Vae(config), cpu.num_params(), record_bytes(cpu)?)
+        }
+        Reconstructor::Autoencoder(ae) => {
+            let cpu = copy_to_cpu(&ae).await?;
+            let config = AutoencoderConfig::new().with_latent_dim(cpu.latent_dim());
+            (ModelSpec::Ae(config), cpu.num_params(), record_bytes(cpu)?)
+        }
+    };
+    let variational = matches!(model, ModelSpec::Vae(_));
+    let weights = Pair {
+        name,
+        model,
+        parameters,
+        bpk,
+        epochs: run.session.epoch().saturating_sub(1),
+        steps: record.steps,
+        training,
+        address,
+        lab: "VAE lab",
+    }
+    .write()?;
+    // The pair must load as the app loads shipped weights, or it is not handed out.
+    let cpu = Device::flex();
+    let loaded = if variational {
+        load_vae(&weights.json, &weights.bpk, &cpu).map(drop)
+    } else {
+        load_autoencoder(&weights.json, &weights.bpk, &cpu).map(drop)
+    };
+    loaded.map_err(|err| format!("the saved weights do not load back: {err}"))?;
+    Ok(weights)
 }
 
 /// `z = μ + σ·ε` for the first code, with ε drawn from the run's seed (the VAE only).

@@ -32,7 +32,7 @@ pub fn TrainVaePage() -> impl IntoView {
     let models = use_models();
     let ctx = use_context::<MlContext>().unwrap_or_default();
     let (settings, set_settings) = use_vae_lab_settings();
-    let lab = VaeLab::new(settings);
+    let lab = VaeLab::new(settings, ctx);
     let mnist = use_mnist();
     let train_set = {
         let train_set = mnist.train_set.clone();
@@ -151,6 +151,27 @@ pub fn TrainVaePage() -> impl IntoView {
             </div>
             <p class="train-status" data-testid="vae-status" aria-live="polite">{status}</p>
             <p class="train-message" role="alert" data-testid="vae-message">{move || lab.message.get()}</p>
+            <div class="train-controls" role="group" aria-label="use the result">
+                <button
+                    data-testid="vae-use"
+                    disabled=move || running() || !has_run() || lab.run_settings.with(|s| s.as_ref().is_none_or(|s| s.kind != KindParam::Vae || !matches!(s.latent, 2 | 16)))
+                    title="The model pages' VAE of this latent size (VAE-2 or VAE-16) becomes this one (a copy of the weights now) until you reset here"
+                    on:click=move |_| lab.use_vae(true)
+                >
+                    "Use this VAE on the model pages"
+                </button>
+                <button data-testid="vae-unuse" disabled=move || ctx.trained_vae.with(Option::is_none) on:click=move |_| lab.use_vae(false)>"Back to the shipped VAEs"</button>
+                <button
+                    data-testid="vae-download"
+                    disabled=move || running() || !has_run()
+                    title="The run's network now, as a .json + .bpk pair in the shipped weights' format"
+                    on:click=move |_| lab.download()
+                >
+                    "Download weights"
+                </button>
+            </div>
+            <p class="hint" data-testid="vae-in-use">{move || ctx.trained_vae.get().map(|t| format!("The model pages' {} is {}.", t.choice.title(), t.label))}</p>
+            <p class="hint" data-testid="vae-saved">{move || lab.saved.get()}</p>
             <h2>"The two terms of the loss"</h2>
             <Curves lab=lab />
             <h2>"The latent space"</h2>

@@ -9,8 +9,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::settings::VaeLabSettings;
-use crate::ml::vae_training::{self, LatentSnapshot, TrainStarted, VaeEpochPoint, VaeStepPoint};
-use crate::ml::{Backend, training};
+use crate::download;
+use crate::ml::vae_training::{
+    self, LatentSnapshot, TrainStarted, TrainedVae, VaeEpochPoint, VaeStepPoint,
+};
+use crate::ml::{Backend, MlContext, VaeChoice, training};
+
+/// The downloaded pair: `lab-vae.json` and `lab-vae.bpk`.
+const DOWNLOAD_NAME: &str = "lab-vae";
 
 /// How long one burst of steps may take in the worker.
 const BURST_MS: u32 = 250;
@@ -46,13 +52,18 @@ pub(super) struct VaeLab {
     pub(super) previous: RwSignal<Option<(String, Arc<LatentSnapshot>)>>,
     pub(super) images_per_second: RwSignal<f32>,
     pub(super) message: RwSignal<Option<String>>,
+    /// What "Download weights" saved.
+    pub(super) saved: RwSignal<Option<String>>,
     settings: Signal<VaeLabSettings>,
+    ctx: MlContext,
 }
 
 impl VaeLab {
-    pub(super) fn new(settings: Signal<VaeLabSettings>) -> Self {
+    pub(super) fn new(settings: Signal<VaeLabSettings>, ctx: MlContext) -> Self {
         Self {
             settings,
+            ctx,
+            saved: RwSignal::new(None),
             status: RwSignal::new(Status::Idle),
             run_settings: RwSignal::new(None),
             started: RwSignal::new(None),
@@ -254,7 +265,63 @@ impl VaeLab {
         }
     }
 
-    /// Ends the run and frees its memory in the worker.
+    /// The last step taken, 0 before any.
+    fn last_step(&self) -> u32 {
+        self.steps
+            .with_untracked(|s| s.last().map_or(0, |p| p.step))
+    }
+
+    /// Makes the run's current VAE the one every model page uses in place of the shipped VAE
+    /// of its latent size (`on`), or the shipped ones again.
+    pub(super) fn use_vae(self, on: bool) {
+        let trained = match (on, self.run_settings.get_untracked()) {
+            (false, _) => None,
+            (true, Some(run)) => {
+                let choice = match run.latent {
+                    16 => VaeChoice::Vae16,
+                    _ => VaeChoice::Vae2,
+                };
+                Some(TrainedVae {
+                    choice,
+                    label: format!(
+                        "the VAE lab's after step {} ({})",
+                        self.last_step(),
+                        run.describe()
+                    ),
+                })
+            }
+            (true, None) => return,
+        };
+        spawn_local(async move {
+            if let Err(e) = vae_training::use_vae(self.ctx, trained).await {
+                let _ = self.message.try_set(Some(e));
+            }
+        });
+    }
+
+    /// Hands the run's current network to the browser as a weights pair in the shipped format.
+    pub(super) fn download(self) {
+        let address = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        let step = self.last_step();
+        spawn_local(async move {
+            let saved = match vae_training::export(DOWNLOAD_NAME, &address).await {
+                Ok(weights) => download::save_pair(&weights, step),
+                Err(e) => Err(e),
+            };
+            match saved {
+                Ok(note) => {
+                    let _ = self.saved.try_set(Some(note));
+                }
+                Err(e) => {
+                    let _ = self.message.try_set(Some(e));
+                }
+            }
+        });
+    }
+
+    /// Ends the run and frees its memory in the worker; the shipped VAEs answer again.
     pub(super) fn reset(self) {
         self.keep_previous();
         self.status.set(Status::Idle);
@@ -265,8 +332,14 @@ impl VaeLab {
         self.snapshots.set(Vec::new());
         self.shown.set(None);
         self.message.set(None);
+        self.saved.set(None);
+        let in_use = self.ctx.trained_vae.get_untracked().is_some();
         spawn_local(async move {
-            if let Err(e) = training::reset().await {
+            let mut done = Ok(());
+            if in_use {
+                done = vae_training::use_vae(self.ctx, None).await;
+            }
+            if let Err(e) = done.and(training::reset().await) {
                 let _ = self.message.try_set(Some(e));
             }
         });
