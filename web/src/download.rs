@@ -1,6 +1,9 @@
 //! Files the page hands to the browser as downloads (a Blob behind a link with `download`).
 
+use std::future::Future;
+
 use convlab_protocol::ExportedWeights;
+use leptos::prelude::{RwSignal, Set};
 use wasm_bindgen::JsCast;
 
 /// Offers `bytes` as a file called `name` of type `mime`.
@@ -51,4 +54,31 @@ pub fn save_pair(weights: &ExportedWeights, step: u32) -> Result<String, String>
          MNIST test set.",
         weights.bpk.len().div_ceil(1024)
     ))
+}
+
+/// The page's address now, with its settings in the query (a run's record of how to repeat it).
+pub fn page_address() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// Waits for `export`'s weights pair (the weights after `step`) and offers it; says what was
+/// saved in `saved`, or why nothing was in `message`.
+pub fn offer_pair(
+    export: impl Future<Output = Result<ExportedWeights, String>> + 'static,
+    step: u32,
+    saved: RwSignal<Option<String>>,
+    message: RwSignal<Option<String>>,
+) {
+    leptos::task::spawn_local(async move {
+        match export.await.and_then(|weights| save_pair(&weights, step)) {
+            Ok(note) => {
+                let _ = saved.try_set(Some(note));
+            }
+            Err(e) => {
+                let _ = message.try_set(Some(e));
+            }
+        }
+    });
 }

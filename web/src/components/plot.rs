@@ -195,11 +195,13 @@ impl Frame {
 
 /// Training steps placed on an epoch axis: step `s` of epoch `e` (1-based), whose last step is
 /// `end`, sits at `e − 1 + (s − first) / (end − first)`, where `first` is the step before the
-/// epoch's first; `epoch_ends` gives each finished epoch's last step (an epoch still running
-/// ends, so far, at its latest step). `steps` are `(step, epoch, value)` in order.
+/// epoch's first. `epoch_ends` gives each finished epoch's last step; an epoch still running is
+/// taken to last `epoch_steps` steps (its training images over the batch size; 0 when not
+/// known: its latest step ends it so far). `steps` are `(step, epoch, value)` in order.
 pub fn along_epochs(
     steps: impl IntoIterator<Item = (u32, u32, f32)>,
     epoch_ends: &[(u32, u32)],
+    epoch_steps: u32,
 ) -> Vec<(f32, f32)> {
     let (mut first, mut current) = (0u32, 0u32);
     steps
@@ -212,7 +214,7 @@ pub fn along_epochs(
             let end = epoch_ends
                 .iter()
                 .find(|(e, _)| *e == epoch)
-                .map_or(step, |(_, end)| *end);
+                .map_or(step.max(first.saturating_add(epoch_steps)), |(_, end)| *end);
             let within =
                 step.saturating_sub(first) as f32 / end.saturating_sub(first).max(1) as f32;
             (epoch.saturating_sub(1) as f32 + within.min(1.0), value)
@@ -502,7 +504,7 @@ mod tests {
 
     #[test]
     fn steps_sit_between_their_epochs() {
-        // Epoch 1 is steps 1–4, epoch 2 has run steps 5 and 6 so far.
+        // Epoch 1 is steps 1–4, epoch 2 (of 4 steps too) has run steps 5 and 6 so far.
         let steps = [
             (1, 1, 0.5),
             (2, 1, 0.4),
@@ -510,10 +512,16 @@ mod tests {
             (5, 2, 0.2),
             (6, 2, 0.1),
         ];
-        let placed = along_epochs(steps, &[(1, 4)]);
+        let placed = along_epochs(steps, &[(1, 4)], 4);
         let xs: Vec<f32> = placed.iter().map(|p| p.0).collect();
-        assert_eq!(xs, vec![0.25, 0.5, 1.0, 1.5, 2.0]);
+        assert_eq!(xs, vec![0.25, 0.5, 1.0, 1.25, 1.5]);
         assert_eq!(placed[3].1, 0.2);
+        // Without the epoch's length, its latest step ends it so far.
+        let xs: Vec<f32> = along_epochs(steps, &[(1, 4)], 0)
+            .iter()
+            .map(|p| p.0)
+            .collect();
+        assert_eq!(xs, vec![0.25, 0.5, 1.0, 2.0, 2.0]);
     }
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

@@ -10,7 +10,6 @@
 //! one; the median is printed as `BENCH <case> <target> median_ms=… min_ms=… runs=…
 //! images_per_s=…`.
 
-use burn::module::Module;
 use burn::tensor::Device;
 use convlab_learn::{Hyper, Objective, OptimizerChoice, Regularization, Session};
 use convlab_model::{

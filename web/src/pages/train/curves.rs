@@ -36,12 +36,17 @@ pub(super) fn Curves(lab: Lab) -> impl IntoView {
         let log = log.get();
         let epochs = lab.epochs.get();
         let ends: Vec<(u32, u32)> = epochs.iter().map(|e| (e.epoch, e.step)).collect();
+        let epoch_steps = match (lab.started.get(), lab.run_settings.get()) {
+            (Some(started), Some(run)) => started.train.div_ceil(run.batch_size.max(1) as u32),
+            _ => 0,
+        };
         let steps = lab.steps.with(|steps| {
             along_epochs(
                 steps
                     .iter()
                     .map(|s| (s.step, s.epoch, ln_or_log(s.loss, log))),
                 &ends,
+                epoch_steps,
             )
         });
         let mut series: Vec<Series> = lab

@@ -32,10 +32,15 @@ fn plot_series(lab: VaeLab, term: Term) -> Memo<Vec<Series>> {
     Memo::new(move |_| {
         let epochs = lab.epochs.get();
         let ends: Vec<(u32, u32)> = epochs.iter().map(|e| (e.epoch, e.step)).collect();
+        let epoch_steps = match (lab.started.get(), lab.run_settings.get()) {
+            (Some(started), Some(run)) => started.train.div_ceil(run.batch_size.max(1) as u32),
+            _ => 0,
+        };
         let steps = lab.steps.with(|s| {
             along_epochs(
                 s.iter().map(|p| (p.step, p.epoch, term.of(&p.terms))),
                 &ends,
+                epoch_steps,
             )
         });
         let per_epoch = |pick: fn(&VaeEpochPoint) -> Option<VaeTerms>| {

@@ -301,24 +301,9 @@ impl VaeLab {
 
     /// Hands the run's current network to the browser as a weights pair in the shipped format.
     pub(super) fn download(self) {
-        let address = web_sys::window()
-            .and_then(|w| w.location().href().ok())
-            .unwrap_or_default();
-        let step = self.last_step();
-        spawn_local(async move {
-            let saved = match vae_training::export(DOWNLOAD_NAME, &address).await {
-                Ok(weights) => download::save_pair(&weights, step),
-                Err(e) => Err(e),
-            };
-            match saved {
-                Ok(note) => {
-                    let _ = self.saved.try_set(Some(note));
-                }
-                Err(e) => {
-                    let _ = self.message.try_set(Some(e));
-                }
-            }
-        });
+        let address = download::page_address();
+        let export = async move { vae_training::export(DOWNLOAD_NAME, &address).await };
+        download::offer_pair(export, self.last_step(), self.saved, self.message);
     }
 
     /// Ends the run and frees its memory in the worker; the shipped VAEs answer again.
