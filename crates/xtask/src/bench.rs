@@ -10,10 +10,14 @@ use crate::steps::{
 };
 use crate::tools::Needs;
 
-/// `cargo xtask bench`
+/// `cargo xtask bench [--training]`
 pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
-    if let Some(other) = args.first() {
-        return Err(unknown_flag("bench", other));
+    let mut training_only = false;
+    for arg in args {
+        match arg.as_str() {
+            "--training" => training_only = true,
+            other => return Err(unknown_flag("bench", other)),
+        }
     }
     let needs = Needs {
         trunk: false,
@@ -70,38 +74,60 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     workers_bench
         .args(["--release", "--test", "workers_bench", "--", "--nocapture"])
         .env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
-    // The CPU backend only: the wasm column times `flex`, as the native one does.
-    let steps = vec![
-        Step::new("bench (native, criterion)", native),
-        Step::new("bench (native, models)", models),
-        Step::new("bench (native, training)", training),
-        Step::new(
-            "bench (wasm, Sobel, headless Chromium)",
-            wasm_bench("convlab-web", "bench", &[])?,
+    // Each step with whether `--training` runs it.
+    let all = vec![
+        (false, Step::new("bench (native, criterion)", native)),
+        (false, Step::new("bench (native, models)", models)),
+        (true, Step::new("bench (native, training)", training)),
+        (
+            false,
+            Step::new(
+                "bench (wasm, Sobel, headless Chromium)",
+                wasm_bench("convlab-web", "bench", &[])?,
+            ),
         ),
-        Step::new(
-            "bench (wasm, models, headless Chromium)",
-            wasm_bench("convlab-worker", "bench", &["--no-default-features"])?,
+        // The models on the CPU backend only: the wasm column times `flex`, as the native one
+        // does.
+        (
+            false,
+            Step::new(
+                "bench (wasm, models, headless Chromium)",
+                wasm_bench("convlab-worker", "bench", &["--no-default-features"])?,
+            ),
         ),
-        Step::new(
-            "bench (wasm with relaxed SIMD, models, headless Chromium)",
-            wasm_bench(
-                "convlab-worker",
-                "bench",
-                &["--no-default-features", "--features", "relaxed-simd"],
-            )?,
+        (
+            false,
+            Step::new(
+                "bench (wasm with relaxed SIMD, models, headless Chromium)",
+                wasm_bench(
+                    "convlab-worker",
+                    "bench",
+                    &["--no-default-features", "--features", "relaxed-simd"],
+                )?,
+            ),
         ),
-        // WebGPU included: the training step on both of the worker's backends.
-        Step::new(
-            "bench (wasm, training on the CPU and WebGPU, headless Chromium)",
-            wasm_bench("convlab-worker", "training_bench", &[])?,
+        // WebGPU included: the training steps on both of the worker's backends.
+        (
+            true,
+            Step::new(
+                "bench (wasm, training on the CPU and WebGPU, headless Chromium)",
+                wasm_bench("convlab-worker", "training_bench", &[])?,
+            ),
         ),
-        bench_worker,
-        Step::new(
-            "bench (wasm, manifold over the model workers, headless Chromium)",
-            workers_bench,
+        (true, bench_worker),
+        (
+            true,
+            Step::new(
+                "bench (wasm, manifold over the model workers and the labs' frame gaps, headless Chromium)",
+                workers_bench,
+            ),
         ),
     ];
+    let steps = all
+        .into_iter()
+        .filter(|(training, _)| *training || !training_only)
+        .map(|(_, step)| step)
+        .collect();
     let benches = run_steps(ctx, timings, steps, &[], "bench timings")?;
     print_bench_table(&benches);
     if ctx.root.join("dist").is_dir() {
@@ -113,7 +139,8 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     Ok(())
 }
 
-/// The port of the benchmark's worker server, fixed for the reason of [`TEST_SERVER_PORT`].
+/// The port of the benchmark's worker server, fixed as the test pipeline's is: the address is
+/// compiled into the benchmark, which a new port would rebuild.
 const BENCH_SERVER_PORT: u16 = 47381;
 
 /// Where `cargo xtask bench` puts the release worker it serves.

@@ -4,8 +4,10 @@
 mod bench;
 mod ctx;
 mod file_server;
+mod serve;
 mod smoke;
 mod steps;
+mod test;
 mod tools;
 
 use std::process::ExitCode;
@@ -39,9 +41,11 @@ Commands:
         The release build in dist/ (from `trunk build --release`, which `test` runs) served
         as a static host would, in headless Chromium: the pages mount, and the latent map's
         manifold is decoded by the release model worker on WebGPU and on the CPU.
-  bench
+  bench [--training]
         Criterion benchmarks (native), the wasm benchmarks in headless Chromium (the models,
-        then the manifold over the model workers); prints the release wasm size if dist/ exists.
+        the two labs' training, then the manifold over the model workers and the labs' frame
+        gaps); prints the release wasm size if dist/ exists.
+        --training: only the training cases (native, wasm, WebGPU) and the labs' frame gaps.
   help  This text.
 
 Every child runs at the workspace root with npm's wasm-opt and cargo's bin directory first on
@@ -75,11 +79,11 @@ fn run() -> Result {
             print!("{USAGE}");
             Ok(())
         }
-        "setup" => steps::setup(&Ctx::new()?, rest),
-        "serve" => steps::serve(&Ctx::new()?, rest),
-        "test" => steps::test(&Ctx::new()?, rest),
+        "setup" => serve::setup(&Ctx::new()?, rest),
+        "serve" => serve::serve(&Ctx::new()?, rest),
+        "test" => test::test(&Ctx::new()?, rest),
         "bench" => bench::bench(&Ctx::new()?, rest),
-        "smoke" => steps::smoke(&Ctx::new()?, rest),
+        "smoke" => test::smoke(&Ctx::new()?, rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
 }

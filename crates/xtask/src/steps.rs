@@ -1,4 +1,5 @@
-//! The commands: `setup`, `serve`, `test` (the CI pipeline, cheapest step first) and `bench`.
+//! What the commands share: a timed sequence of steps with its summary table, and the
+//! commands it runs (cargo, the browser tests' runner, the release sizes).
 
 use std::fs::{self, File};
 use std::io;
@@ -6,117 +7,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::bench::BenchLine;
-use crate::ctx::{Ctx, Result, TestCounts, display, fmt_bytes, fmt_duration};
+use crate::ctx::{Ctx, Result, TestCounts, fmt_bytes, fmt_duration};
 use crate::file_server::{self, Files};
 use crate::tools::{self, Installed, Needs};
-
-// ---------------------------------------------------------------------------------------------
-// setup / serve
-
-/// `cargo xtask setup [--no-browser]`
-pub fn setup(ctx: &Ctx, args: &[String]) -> Result {
-    let mut needs = Needs::ALL;
-    for arg in args {
-        match arg.as_str() {
-            "--no-browser" => needs.browser = false,
-            other => return Err(unknown_flag("setup", other)),
-        }
-    }
-    tools::setup(ctx, needs)?;
-    println!("setup: done");
-    Ok(())
-}
-
-/// `cargo xtask serve [--release] [--mnist-dir DIR] [-- trunk args]`; `MNIST_DIR` stands in
-/// for `--mnist-dir`.
-pub fn serve(ctx: &Ctx, args: &[String]) -> Result {
-    let (ours, extra) = match args.iter().position(|a| a == "--") {
-        Some(i) => (&args[..i], &args[i + 1..]),
-        None => (args, &[][..]),
-    };
-    let mut release = false;
-    let mut mnist_dir = None;
-    let mut ours = ours.iter();
-    while let Some(arg) = ours.next() {
-        match arg.as_str() {
-            "--release" => release = true,
-            "--mnist-dir" => {
-                let dir = ours
-                    .next()
-                    .ok_or("`--mnist-dir` needs a folder: `--mnist-dir ../shared/data/mnist`")?;
-                mnist_dir = Some(std::path::PathBuf::from(dir));
-            }
-            other => match other.strip_prefix("--mnist-dir=") {
-                Some(dir) => mnist_dir = Some(std::path::PathBuf::from(dir)),
-                None => return Err(unknown_flag("serve", other)),
-            },
-        }
-    }
-    let mnist_dir = mnist_dir.or_else(|| {
-        std::env::var_os("MNIST_DIR")
-            .filter(|v| !v.is_empty())
-            .map(std::path::PathBuf::from)
-    });
-    // Checked before the (possibly long) setup, so a typo fails at once.
-    let mnist_dir = mnist_dir
-        .map(|dir| file_server::check_mnist_dir(&dir))
-        .transpose()?;
-    tools::setup(
-        ctx,
-        Needs {
-            browser: false,
-            ..Needs::ALL
-        },
-    )?;
-    let mut cmd = ctx.command("trunk");
-    cmd.arg("serve");
-    if release {
-        cmd.arg("--release");
-    }
-    cmd.args(extra);
-    println!(
-        "trunk serve: http://127.0.0.1:8080 unless the trunk args say otherwise (Ctrl-C stops)"
-    );
-    let Some(dir) = mnist_dir else {
-        return exec(cmd);
-    };
-    // The files come from a small server of ours, behind trunk's proxy at /mnist/.
-    let addr = file_server::spawn(Files::new(file_server::mnist_routes(&dir), false), 0)?;
-    cmd.arg("--proxy-backend")
-        .arg(format!("http://{addr}{}", file_server::MNIST_PREFIX));
-    println!(
-        "MNIST: serving the four files of {} at {}/<name> (the app loads them itself)",
-        dir.display(),
-        file_server::MNIST_PREFIX
-    );
-    println!("$ {}", display(&cmd));
-    // A child, not exec: this process keeps serving the files while trunk runs.
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start `{}`: {e}", display(&cmd)))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`trunk serve` exited with {status}"))
-    }
-}
-
-/// Replaces xtask with `cmd` (Unix), so Ctrl-C and the exit status belong to it directly.
-#[cfg(unix)]
-fn exec(mut cmd: Command) -> Result {
-    use std::os::unix::process::CommandExt as _;
-    println!("$ {}", display(&cmd));
-    let err = cmd.exec();
-    Err(format!("could not start `{}`: {err}", display(&cmd)))
-}
-
-#[cfg(not(unix))]
-fn exec(mut cmd: Command) -> Result {
-    crate::ctx::run_command(&mut cmd)
-}
-
-// ---------------------------------------------------------------------------------------------
-// A timed sequence of steps
 
 pub(crate) type After = fn(&Ctx) -> Result;
 
@@ -139,7 +32,7 @@ impl Step {
         }
     }
 
-    fn tests(name: &'static str, cmd: Command) -> Self {
+    pub(crate) fn tests(name: &'static str, cmd: Command) -> Self {
         Self {
             counts_tests: true,
             ..Self::new(name, cmd)
@@ -258,181 +151,6 @@ pub(crate) fn timed_setup(ctx: &Ctx, needs: Needs) -> Result<(Timings, Installed
     Ok((timings, installed))
 }
 
-// ---------------------------------------------------------------------------------------------
-// test
-
-/// `cargo xtask test [--quick] [--skip-browser] [--skip-release]`
-pub fn test(ctx: &Ctx, args: &[String]) -> Result {
-    let (mut browser, mut release) = (true, true);
-    for arg in args {
-        match arg.as_str() {
-            "--skip-browser" => browser = false,
-            "--skip-release" => release = false,
-            "--quick" => (browser, release) = (false, false),
-            other => return Err(unknown_flag("test", other)),
-        }
-    }
-    // Only what the chosen steps use: `--quick` needs no trunk, wasm-bindgen or Chromium.
-    let needs = Needs {
-        trunk: release,
-        wasm_bindgen: browser || release,
-        wasm_opt: release,
-        browser,
-    };
-    let (timings, installed) = timed_setup(ctx, needs)?;
-
-    let mut steps = vec![
-        Step::new("fmt", cargo(ctx, &["fmt", "--all", "--", "--check"])),
-        Step::new(
-            "clippy (native)",
-            cargo(
-                ctx,
-                &[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-            ),
-        ),
-        // The web app and the model worker with their browser tests, and the libraries they
-        // use. The libraries' own native test suites (proptest, Burn) are not built for wasm32.
-        Step::new(
-            "clippy (wasm32)",
-            cargo(
-                ctx,
-                &[
-                    "clippy",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "-p",
-                    "convlab-web",
-                    "-p",
-                    "convlab-worker",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-            ),
-        ),
-        Step::new(
-            "clippy (wasm32 libraries)",
-            cargo(
-                ctx,
-                &[
-                    "clippy",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "-p",
-                    "convlab-kernels",
-                    "-p",
-                    "convlab-digits",
-                    "-p",
-                    "convlab-protocol",
-                    "-p",
-                    "convlab-model",
-                    "--lib",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-            ),
-        ),
-        // The web app's and the worker's tests run only in a browser (next steps).
-        Step::tests(
-            "tests (native)",
-            cargo(
-                ctx,
-                &[
-                    "test",
-                    "--workspace",
-                    "--exclude",
-                    "convlab-web",
-                    "--exclude",
-                    "convlab-worker",
-                ],
-            ),
-        ),
-    ];
-    let mut skipped = Vec::new();
-    if browser {
-        steps.extend(browser_steps(ctx, &installed)?);
-    } else {
-        skipped.push("tests (browser)");
-    }
-    if release {
-        let mut cmd = ctx.command("trunk");
-        cmd.args(["build", "--release"]);
-        steps.push(Step {
-            after: Some(report_dist_sizes),
-            ..Step::new("release build", cmd)
-        });
-        if browser {
-            let xtask = std::env::current_exe()
-                .map_err(|e| format!("cannot find this program to run `smoke`: {e}"))?;
-            let mut smoke = ctx.command(xtask);
-            smoke.arg("smoke");
-            steps.push(Step::new(
-                "release smoke (dist/ in headless Chromium)",
-                smoke,
-            ));
-        } else {
-            skipped.push("release smoke");
-        }
-    } else {
-        skipped.push("release build");
-        skipped.push("release smoke");
-    }
-    run_steps(ctx, timings, steps, &skipped, "step timings").map(drop)
-}
-
-/// The port the test file server tries first: a fixed one keeps `CONVLAB_TEST_WORKER_URL`
-/// (compiled into the app's browser tests) the same from run to run, so they are not rebuilt.
-const TEST_SERVER_PORT: u16 = 47380;
-
-/// The browser tests: the worker's own (its models on a page), then the app's, whose model
-/// pages start the real worker from a file server of ours.
-fn browser_steps(ctx: &Ctx, installed: &Installed) -> Result<Vec<Step>> {
-    let dev_test = |package: &str, no_run: bool| -> Result<Command> {
-        let mut cmd = wasm_test(ctx, installed, package)?;
-        if no_run {
-            cmd.arg("--no-run");
-        }
-        // No debug info: keeps the wasm (and the browser's memory) small. The same settings
-        // for every wasm step, so they share their build.
-        cmd.env("CARGO_PROFILE_DEV_DEBUG", "0");
-        Ok(cmd)
-    };
-    // The worker's tests also build its binary (with the same features), which the app's
-    // tests load: `worker bundle` only runs wasm-bindgen on it.
-    let worker_tests = dev_test("convlab-worker", false)?;
-    let bundle = Step {
-        after: Some(bundle_test_worker),
-        ..Step::new("worker bundle", dev_test("convlab-worker", true)?)
-    };
-    let addr = serve_worker(ctx, &test_worker_dir(ctx), TEST_SERVER_PORT)?;
-    let mut app_tests = dev_test("convlab-web", false)?;
-    app_tests.env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
-    // The worker's models again, built with relaxed SIMD (`convlab-worker-fma`'s CPU decoder):
-    // last, since it relinks the worker binary that `worker bundle` bundled.
-    let mut fma_tests = dev_test("convlab-worker", false)?;
-    fma_tests.args(["--features", "relaxed-simd", "--test", "models"]);
-    Ok(vec![
-        Step::tests("tests (browser, worker)", worker_tests),
-        bundle,
-        Step::tests("tests (browser, app)", app_tests),
-        Step::tests("tests (browser, worker with relaxed SIMD)", fma_tests),
-    ])
-}
-
-/// Where `worker bundle` puts the worker's JavaScript and wasm for the app's browser tests.
-fn test_worker_dir(ctx: &Ctx) -> std::path::PathBuf {
-    ctx.target_dir().join("convlab-test-worker")
-}
-
 /// Serves [`worker_files`] on `port`, or on any free port when it is taken; the address.
 pub(crate) fn serve_worker(
     ctx: &Ctx,
@@ -469,13 +187,6 @@ fn worker_files(ctx: &Ctx, dir: &std::path::Path) -> Result<Files> {
     Ok(Files::new(routes, true))
 }
 
-/// `wasm-bindgen --target no-modules` on the worker binary the tests built: what Trunk does
-/// for a `data-type="worker"` module. (The plain build: the page falls back to it when the
-/// server has no `convlab-worker-fma`.)
-fn bundle_test_worker(ctx: &Ctx) -> Result {
-    bundle_worker(ctx, "debug", "convlab-worker", &test_worker_dir(ctx))
-}
-
 /// `wasm-bindgen --target no-modules` on the worker binary `bin` of cargo profile `profile`,
 /// into `dir`.
 pub(crate) fn bundle_worker(ctx: &Ctx, profile: &str, bin: &str, dir: &std::path::Path) -> Result {
@@ -497,31 +208,6 @@ pub(crate) fn bundle_worker(ctx: &Ctx, profile: &str, bin: &str, dir: &std::path
             .arg(&wasm),
     )
 }
-
-// ---------------------------------------------------------------------------------------------
-// smoke
-
-/// `cargo xtask smoke`
-pub fn smoke(ctx: &Ctx, args: &[String]) -> Result {
-    if let Some(other) = args.first() {
-        return Err(unknown_flag("smoke", other));
-    }
-    let needs = Needs {
-        trunk: false,
-        wasm_bindgen: false,
-        wasm_opt: false,
-        browser: true,
-    };
-    let installed = tools::setup(ctx, needs)?;
-    let driver = installed
-        .chromedriver
-        .as_ref()
-        .ok_or("internal error: chromedriver was not set up")?;
-    crate::smoke::run(ctx, driver)
-}
-
-// ---------------------------------------------------------------------------------------------
-// helpers
 
 pub(crate) fn cargo(ctx: &Ctx, args: &[&str]) -> Command {
     let mut cmd = ctx.cargo();
