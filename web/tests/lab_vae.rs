@@ -12,6 +12,13 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The model-status line's note on the lab's VAE, empty while there is none.
+fn note() -> String {
+    find("lab-vae-note")
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
 #[wasm_bindgen_test]
 async fn a_trained_vae_answers_on_the_model_pages_until_put_back() {
     let _app = mount_model_page("/train-vae?n=64&nv=32&ep=1&bs=32", "page-train-vae").await;
@@ -22,7 +29,7 @@ async fn a_trained_vae_answers_on_the_model_pages_until_put_back() {
     .await;
     click("vae-use");
     wait_until("the lab's VAE in use", 30.0, || {
-        text("lab-vae-note").starts_with("VAE-2 here is the VAE lab's after step 2")
+        note().starts_with("VAE-2 here is the VAE lab's after step 2")
     })
     .await;
     assert!(
@@ -38,7 +45,7 @@ async fn a_trained_vae_answers_on_the_model_pages_until_put_back() {
         .unchecked_into();
     link.click();
     wait_for("page-generate").await;
-    assert!(text("lab-vae-note").starts_with("VAE-2 here is the VAE lab's"));
+    assert!(note().starts_with("VAE-2 here is the VAE lab's"), "{}", note());
     wait_until("the lab VAE's samples", 60.0, || {
         !cell_texts("generate-samples").is_empty()
     })
