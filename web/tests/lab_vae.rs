@@ -45,7 +45,11 @@ async fn a_trained_vae_answers_on_the_model_pages_until_put_back() {
         .unchecked_into();
     link.click();
     wait_for("page-generate").await;
-    assert!(note().starts_with("VAE-2 here is the VAE lab's"), "{}", note());
+    assert!(
+        note().starts_with("VAE-2 here is the VAE lab's"),
+        "{}",
+        note()
+    );
     wait_until("the lab VAE's samples", 60.0, || {
         !cell_texts("generate-samples").is_empty()
     })
