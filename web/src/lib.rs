@@ -16,7 +16,6 @@ pub mod panic_notice;
 pub mod run_params;
 pub mod storage;
 pub mod url_state;
-pub mod worker;
 
 pub use app::App;
 

@@ -1,5 +1,5 @@
 //! The trained models, as the pages see them. The models themselves run in the model worker
-//! (`convlab-worker`, see [`crate::worker`]); this module is its page-side face:
+//! (`convlab-worker`, see [`client`]); this module is its page-side face:
 //!
 //! - [`MlContext`] (provided by the app shell) holds the chosen [`Backend`], the backends the
 //!   browser offers and why the GPU is not in use; [`use_models`] gives a page the models of
@@ -10,7 +10,7 @@
 //!   `references`) on lists of images and codes. Each is one request to the worker, which
 //!   slices the work; a call whose future is dropped (the page moved on) is cancelled there.
 //!   On the CPU, long encodes and decodes are cut into one request per model worker
-//!   ([`worker::helpers`]), which run at the same time on different cores.
+//!   ([`client::helpers`]), which run at the same time on different cores.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,8 +22,9 @@ use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use leptos::prelude::*;
 
-use crate::{storage, worker};
+use crate::storage;
 
+pub mod client;
 mod models;
 mod networks;
 pub mod training;
@@ -103,7 +104,7 @@ impl MlContext {
 /// Whether the browser exposes `navigator.gpu` (the worker then tries to get a device, and
 /// the pages fall back to the CPU if it cannot) and the device has not been lost.
 fn webgpu_offered() -> bool {
-    worker::gpu_lost().is_none()
+    client::gpu_lost().is_none()
         && web_sys::window().is_some_and(|w| {
             js_sys::Reflect::get(&w.navigator(), &"gpu".into())
                 .is_ok_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
@@ -120,7 +121,7 @@ impl Default for MlContext {
 /// had, the context falls back to the CPU and the resource loads again there.
 pub fn use_models() -> LocalResource<LoadedModels> {
     let ctx = use_context::<MlContext>().unwrap_or_default();
-    worker::on_gpu_lost(move |why| ctx.fall_back(format!("{why}; the CPU runs the models now")));
+    client::on_gpu_lost(move |why| ctx.fall_back(format!("{why}; the CPU runs the models now")));
     LocalResource::new(move || {
         let backend = ctx.backend.get();
         // A VAE put in use by the VAE lab (or taken back): every page asks anew.
@@ -148,7 +149,7 @@ pub fn use_helpers(models: LocalResource<LoadedModels>) {
         if let Some(Ok(m)) = models.get()
             && m.backend == Backend::Cpu
         {
-            worker::start_helpers();
+            client::start_helpers();
         }
     });
 }
@@ -188,8 +189,8 @@ pub fn models(backend: Backend) -> Shared<LocalBoxFuture<'static, LoadedModels>>
 }
 
 async fn load(backend: Backend) -> LoadedModels {
-    let weights_url = format!("{}weights/", worker::base()?);
-    match worker::call(Request::Load {
+    let weights_url = format!("{}weights/", client::base()?);
+    match client::call(Request::Load {
         backend,
         weights_url,
     })
@@ -202,13 +203,13 @@ async fn load(backend: Backend) -> LoadedModels {
 
 /// Destroys the worker's GPU device, as a driver reset would (for tests).
 pub async fn lose_gpu() -> Result<(), String> {
-    worker::call(Request::LoseGpu).await.map(drop)
+    client::call(Request::LoseGpu).await.map(drop)
 }
 
 /// Makes the worker panic, as a bug would (for tests): the answer is the crash, and the next
 /// request starts a new worker.
 pub async fn crash_worker() -> Result<(), String> {
-    worker::call(Request::Crash).await.map(drop)
+    client::call(Request::Crash).await.map(drop)
 }
 
 fn unexpected(reply: &Reply) -> String {

@@ -257,8 +257,8 @@ async fn a_lost_gpu_moves_the_page_to_the_cpu_and_keeps_the_drawing() {
 
 #[wasm_bindgen_test]
 async fn long_cpu_requests_are_spread_over_workers_and_agree() {
+    use convlab_web::ml::client;
     use convlab_web::ml::{self, Backend, VaeChoice};
-    use convlab_web::worker;
 
     let _app = mount_model_page("/latent-map", "page-latent-map").await;
     let models = ml::models(Backend::Cpu).await.unwrap();
@@ -275,8 +275,8 @@ async fn long_cpu_requests_are_spread_over_workers_and_agree() {
             .fold(0.0f32, f32::max)
     };
 
-    worker::set_workers(1);
-    assert_eq!(worker::helpers_ready().await, 0);
+    client::set_workers(1);
+    assert_eq!(client::helpers_ready().await, 0);
     let alone = models.decode(VaeChoice::Vae2, &codes).await.unwrap();
     let mu = |posteriors: Vec<ml::Posterior>| -> Vec<Vec<f32>> {
         posteriors.into_iter().map(|p| p.mu).collect()
@@ -285,8 +285,8 @@ async fn long_cpu_requests_are_spread_over_workers_and_agree() {
 
     // Three workers: 49 codes in parts of 16, 8, 8, 8, 8 and 1, taken by whichever worker is
     // free, answered in order.
-    worker::set_workers(3);
-    assert_eq!(worker::helpers_ready().await, 2, "both helpers load");
+    client::set_workers(3);
+    assert_eq!(client::helpers_ready().await, 2, "both helpers load");
     let spread = models.decode(VaeChoice::Vae2, &codes).await.unwrap();
     assert!(worst(&alone, &spread) <= 1e-5, "decodes differ");
     let spread_mu = mu(models.encode(VaeChoice::Vae16, &alone).await.unwrap());
@@ -294,7 +294,7 @@ async fn long_cpu_requests_are_spread_over_workers_and_agree() {
 
     // A helper that crashes while it holds a part: the main worker redoes that part, and the
     // helper is not used again.
-    let helper = worker::helpers()[0].clone();
+    let helper = client::helpers()[0].clone();
     let (again, crash) = futures::future::join(
         models.decode(VaeChoice::Vae2, &codes),
         helper.call(convlab_protocol::Request::Crash),
@@ -305,6 +305,6 @@ async fn long_cpu_requests_are_spread_over_workers_and_agree() {
         worst(&alone, &again.unwrap()) <= 1e-5,
         "decodes after a crash"
     );
-    assert_eq!(worker::helpers().len(), 1);
-    worker::set_workers(1);
+    assert_eq!(client::helpers().len(), 1);
+    client::set_workers(1);
 }

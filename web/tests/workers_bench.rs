@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use convlab_digits::latent::manifold_grid;
+use convlab_web::ml::client;
 use convlab_web::ml::{self, Backend, VaeChoice};
-use convlab_web::worker;
 use wasm_bindgen_test::*;
 
 mod common;
@@ -32,8 +32,8 @@ const RUNS: usize = 15;
 async fn manifold_over_the_model_workers() {
     let url = option_env!("CONVLAB_TEST_WORKER_URL")
         .expect("CONVLAB_TEST_WORKER_URL is not set: run this with `cargo xtask bench`");
-    worker::set_base(url);
-    let cores = worker::workers();
+    client::set_base(url);
+    let cores = client::workers();
     let models = ml::models(Backend::Cpu).await.unwrap();
     // The worker build the page started: with fused multiply-adds where the server has it.
     let target = if models.fused_multiply_add() {
@@ -50,9 +50,9 @@ async fn manifold_over_the_model_workers() {
     counts.dedup();
     let mut alone: Option<Vec<Vec<f32>>> = None;
     for workers in counts {
-        worker::set_workers(workers);
+        client::set_workers(workers);
         assert_eq!(
-            worker::helpers_ready().await,
+            client::helpers_ready().await,
             workers - 1,
             "helpers started"
         );

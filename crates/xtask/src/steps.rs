@@ -161,7 +161,7 @@ pub(crate) fn serve_worker(
     file_server::spawn(files()?, port).or_else(|_| file_server::spawn(files()?, 0))
 }
 
-/// The worker builds `web/src/worker.rs` looks for, the one with fused multiply-adds first.
+/// The worker builds the page's model-worker client (`web/src/ml/client/`) looks for, the one with fused multiply-adds first.
 const WORKER_BUILDS: [&str; 2] = ["convlab-worker-fma", "convlab-worker"];
 
 /// The two files of each worker build in `dir` (read when asked for: a build that is not there

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use convlab_digits::latent::Projection;
 use convlab_protocol::{Backend, IMAGE_PIXELS, Loaded, Reply, Request, SLICE, VaeChoice};
 
+use super::client;
 use super::{unexpected, vae_training};
-use crate::worker;
 
 /// The encoder's answer for one image: `N(μ, σ²)` per latent dimension.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -214,11 +214,11 @@ impl Models {
         let count = items.len() / width;
         let shipped = vae_training::in_use(which) == 0;
         let helpers = match (self.backend, count >= SPREAD_FROM && shipped) {
-            (Backend::Cpu, true) => worker::helpers(),
+            (Backend::Cpu, true) => client::helpers(),
             _ => Vec::new(),
         };
         if helpers.is_empty() {
-            return Ok(vec![worker::call(request(items)).await?]);
+            return Ok(vec![client::call(request(items)).await?]);
         }
         let parts = parts(count, (helpers.len() + 1) * IN_FLIGHT);
         let part = |i: usize| items[parts[i].start * width..parts[i].end * width].to_vec();
@@ -239,7 +239,7 @@ impl Models {
         let lane = move |helper: Option<usize>| async move {
             while let Some(i) = take() {
                 let answer = match helper.and_then(|h| helpers_ref.get(h)) {
-                    None => worker::call(request(part(i))).await,
+                    None => client::call(request(part(i))).await,
                     Some(helper) => helper.call(request(part(i))).await,
                 };
                 match (answer, helper) {
@@ -269,7 +269,7 @@ impl Models {
             result?;
         }
         for i in failed.take() {
-            let reply = worker::call(request(part(i))).await?;
+            let reply = client::call(request(part(i))).await?;
             replies.borrow_mut()[i] = Some(reply);
         }
         replies
@@ -285,7 +285,7 @@ impl Models {
             backend: self.backend,
             images: flatten(images, IMAGE_PIXELS, "an image")?,
         };
-        match worker::call(request).await? {
+        match client::call(request).await? {
             Reply::Probabilities(values) => Ok(values
                 .chunks_exact(10)
                 .map(|p| {
@@ -307,7 +307,7 @@ impl Models {
             backend: self.backend,
             images: flatten(images, IMAGE_PIXELS, "an image")?,
         };
-        match worker::call(request).await? {
+        match client::call(request).await? {
             Reply::Autoencoded(None) => Ok(None),
             Reply::Autoencoded(Some(a)) => Ok(Some(
                 unflatten(&a.codes, a.dim as usize)
@@ -330,7 +330,7 @@ impl Models {
             backend: self.backend,
             model: which,
         };
-        let (images, labels, posteriors) = match worker::call(request).await? {
+        let (images, labels, posteriors) = match client::call(request).await? {
             Reply::References {
                 images,
                 labels,

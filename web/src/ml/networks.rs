@@ -3,8 +3,8 @@
 
 use convlab_protocol::{FeatureMap, IMAGE_PIXELS, Networks, Reply, Request};
 
+use super::client;
 use super::{Models, unexpected};
-use crate::worker;
 
 impl Models {
     /// What each layer of LeNet-5 makes of one 784-value image, in the network's order.
@@ -19,7 +19,7 @@ impl Models {
             backend: self.backend,
             image: image.to_vec(),
         };
-        match worker::call(request).await? {
+        match client::call(request).await? {
             Reply::FeatureMaps(maps) => Ok(maps),
             other => Err(unexpected(&other)),
         }
@@ -28,7 +28,7 @@ impl Models {
     /// LeNet-5's and AlexNet's layers as the worker's modules have them, and LeNet-5's
     /// convolution kernels.
     pub async fn networks(&self) -> Result<Networks, String> {
-        match worker::call(Request::Networks {
+        match client::call(Request::Networks {
             backend: self.backend,
         })
         .await?

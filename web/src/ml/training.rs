@@ -8,12 +8,12 @@ pub use convlab_protocol::{
     WeightStats,
 };
 
+use super::client;
 use super::unexpected;
-use crate::worker;
 
 /// Starts a run of a fresh LeNet-5 on `backend`, replacing the worker's previous run.
 pub async fn start(backend: Backend, setup: TrainSetup) -> Result<TrainStarted, String> {
-    match worker::call(Request::TrainStart { backend, setup }).await? {
+    match client::call(Request::TrainStart { backend, setup }).await? {
         Reply::TrainStarted(started) => Ok(started),
         other => Err(unexpected(&other)),
     }
@@ -33,7 +33,7 @@ pub async fn steps(
         epochs,
         settings,
     };
-    match worker::call(request).await? {
+    match client::call(request).await? {
         Reply::TrainProgress(progress) => Ok(progress),
         other => Err(unexpected(&other)),
     }
@@ -41,7 +41,7 @@ pub async fn steps(
 
 /// The run's current weights scored on `split`, with the confusion matrix.
 pub async fn evaluate(split: Split) -> Result<Evaluation, String> {
-    match worker::call(Request::TrainEvaluate { split }).await? {
+    match client::call(Request::TrainEvaluate { split }).await? {
         Reply::Evaluation(evaluation) => Ok(evaluation),
         other => Err(unexpected(&other)),
     }
@@ -49,7 +49,7 @@ pub async fn evaluate(split: Split) -> Result<Evaluation, String> {
 
 /// Back to the weights of the epoch with the lowest validation loss.
 pub async fn restore_best() -> Result<(), String> {
-    match worker::call(Request::TrainRestoreBest).await? {
+    match client::call(Request::TrainRestoreBest).await? {
         Reply::Done => Ok(()),
         other => Err(unexpected(&other)),
     }
@@ -57,7 +57,7 @@ pub async fn restore_best() -> Result<(), String> {
 
 /// Makes the run's LeNet-5 answer the pages' classify requests (`on`), or the shipped one.
 pub async fn use_classifier(on: bool) -> Result<(), String> {
-    match worker::call(Request::TrainUse { on }).await? {
+    match client::call(Request::TrainUse { on }).await? {
         Reply::Done => Ok(()),
         other => Err(unexpected(&other)),
     }
@@ -65,7 +65,7 @@ pub async fn use_classifier(on: bool) -> Result<(), String> {
 
 /// Ends the run, freeing its memory in the worker.
 pub async fn reset() -> Result<(), String> {
-    match worker::call(Request::TrainReset).await? {
+    match client::call(Request::TrainReset).await? {
         Reply::Done => Ok(()),
         other => Err(unexpected(&other)),
     }
@@ -78,7 +78,7 @@ pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String
         name: name.to_string(),
         address: address.to_string(),
     };
-    match worker::call(request).await? {
+    match client::call(request).await? {
         Reply::Weights(weights) => Ok(weights),
         other => Err(unexpected(&other)),
     }

@@ -15,8 +15,8 @@ pub use convlab_protocol::{
 };
 use leptos::prelude::Set;
 
+use super::client;
 use super::{MlContext, unexpected};
-use crate::worker;
 
 /// The VAE lab's VAE answering in place of a shipped one, as the pages name it.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +45,7 @@ pub fn in_use(which: VaeChoice) -> u32 {
 /// `None`) the shipped VAEs back.
 pub async fn use_vae(ctx: MlContext, trained: Option<TrainedVae>) -> Result<(), String> {
     let on = trained.is_some();
-    match worker::call(Request::VaeTrainUse { on }).await? {
+    match client::call(Request::VaeTrainUse { on }).await? {
         Reply::Done => {}
         other => return Err(unexpected(&other)),
     }
@@ -65,7 +65,7 @@ pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String
         name: name.to_string(),
         address: address.to_string(),
     };
-    match worker::call(request).await? {
+    match client::call(request).await? {
         Reply::Weights(weights) => Ok(weights),
         other => Err(unexpected(&other)),
     }
@@ -73,7 +73,7 @@ pub async fn export(name: &str, address: &str) -> Result<ExportedWeights, String
 
 /// Starts a run of a fresh VAE on `backend`, replacing the worker's previous run.
 pub async fn start(backend: Backend, setup: VaeSetup) -> Result<TrainStarted, String> {
-    match worker::call(Request::VaeTrainStart { backend, setup }).await? {
+    match client::call(Request::VaeTrainStart { backend, setup }).await? {
         Reply::TrainStarted(started) => Ok(started),
         other => Err(unexpected(&other)),
     }
@@ -92,7 +92,7 @@ pub async fn steps(
         epochs,
         settings,
     };
-    match worker::call(request).await? {
+    match client::call(request).await? {
         Reply::VaeProgress(progress) => Ok(progress),
         other => Err(unexpected(&other)),
     }
@@ -100,7 +100,7 @@ pub async fn steps(
 
 /// The run's latent space now, with `samples` codes from the prior decoded.
 pub async fn snapshot(samples: u32) -> Result<LatentSnapshot, String> {
-    match worker::call(Request::VaeTrainSnapshot { samples }).await? {
+    match client::call(Request::VaeTrainSnapshot { samples }).await? {
         Reply::LatentSnapshot(snapshot) => Ok(*snapshot),
         other => Err(unexpected(&other)),
     }

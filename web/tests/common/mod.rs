@@ -248,7 +248,7 @@ pub async fn draw_synthetic_digit(pad: &str, digit: u8, seed: u64) {
 /// the tests are compiled, from `CONVLAB_TEST_WORKER_URL`.
 pub fn use_test_worker() {
     match option_env!("CONVLAB_TEST_WORKER_URL") {
-        Some(url) => convlab_web::worker::set_base(url),
+        Some(url) => convlab_web::ml::client::set_base(url),
         None => panic!(
             "CONVLAB_TEST_WORKER_URL is not set: the model pages' browser tests need the model \
              worker served beside them; run them with `cargo xtask test`"
