@@ -16,6 +16,12 @@ use std::time::{Duration, Instant};
 
 use crate::ctx::{Ctx, Result};
 
+mod browser;
+mod wasm_opt;
+
+use self::browser::browser;
+use self::wasm_opt::wasm_opt;
+
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_OPT_VERSION: u32 = 132;
@@ -355,170 +361,6 @@ fn other_cargo_install(krate: &str) -> Option<u32> {
     None
 }
 
-// ---------------------------------------------------------------------------------------------
-// wasm-opt (npm binaryen)
-
-fn wasm_opt(ctx: &Ctx) -> Result {
-    // npm's binaryen is first on the xtask PATH, so this finds it once installed.
-    if let Some(path) = ctx.which("wasm-opt") {
-        let version = ctx.version_of(&path).unwrap_or_default();
-        if wasm_opt_version(&version) == Some(WASM_OPT_VERSION) {
-            println!("wasm-opt {WASM_OPT_VERSION}: present ({})", path.display());
-            return Ok(());
-        }
-        println!(
-            "wasm-opt: {} is `{version}`, need {WASM_OPT_VERSION} (Debian's binaryen builds a \
-             page that never starts); installing npm's binaryen@{WASM_OPT_VERSION} ahead of it \
-             on PATH",
-            path.display()
-        );
-    } else {
-        println!("wasm-opt {WASM_OPT_VERSION}: missing");
-    }
-
-    let npm = match ctx.which("npm") {
-        Some(npm) => npm,
-        None => {
-            println!("npm: missing; wasm-opt {WASM_OPT_VERSION} comes from npm's binaryen");
-            apt_install(ctx, &["npm"], "wasm-opt (npm's binaryen)")?;
-            ctx.which("npm")
-                .ok_or("installed Debian's npm but `npm` is still not on PATH")?
-        }
-    };
-    let prefix = ctx.tools_dir.join("binaryen");
-    fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
-    println!(
-        "installing binaryen@{WASM_OPT_VERSION} from npm into {} (a minute or so)",
-        prefix.display()
-    );
-    let package = format!("binaryen@{WASM_OPT_VERSION}");
-    ctx.run(
-        ctx.command(npm)
-            .arg("install")
-            .arg("--prefix")
-            .arg(&prefix)
-            .args(["--no-audit", "--no-fund", &package]),
-    )?;
-
-    let installed = ctx.binaryen_bin().join("wasm-opt");
-    let version = ctx.version_of(&installed).unwrap_or_default();
-    if wasm_opt_version(&version) == Some(WASM_OPT_VERSION) {
-        println!(
-            "wasm-opt {WASM_OPT_VERSION}: installed ({})",
-            installed.display()
-        );
-        Ok(())
-    } else {
-        Err(format!(
-            "after `npm install {package}`, `{} --version` says `{version}`, not version \
-             {WASM_OPT_VERSION}",
-            installed.display()
-        ))
-    }
-}
-
-/// `wasm-opt version 132 (version_132)` → 132.
-fn wasm_opt_version(output: &str) -> Option<u32> {
-    let mut words = output.split_whitespace();
-    while let Some(word) = words.next() {
-        if word == "version" {
-            let number: String = words
-                .next()?
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            return number.parse().ok();
-        }
-    }
-    None
-}
-
-// ---------------------------------------------------------------------------------------------
-// Chromium + chromedriver
-
-const BROWSERS: &[&str] = &[
-    "chromium",
-    "chromium-browser",
-    "google-chrome",
-    "google-chrome-stable",
-];
-const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
-
-/// Makes sure a Chromium and its chromedriver are installed; returns chromedriver's path.
-fn browser(ctx: &Ctx) -> Result<PathBuf> {
-    if let (Some(browser), Some(driver)) = (find_browser(ctx), find_tool(ctx, "chromedriver")) {
-        report_browser(ctx, &browser, &driver);
-        return Ok(driver);
-    }
-    println!(
-        "chromium/chromedriver: missing; installing the Debian packages {} (a few minutes)",
-        APT_PACKAGES.join(" ")
-    );
-    apt_install(
-        ctx,
-        APT_PACKAGES,
-        "the browser tests (or use --skip-browser)",
-    )?;
-    let packages = APT_PACKAGES.join(" ");
-    match (find_browser(ctx), find_tool(ctx, "chromedriver")) {
-        (Some(browser), Some(driver)) => {
-            report_browser(ctx, &browser, &driver);
-            Ok(driver)
-        }
-        _ => Err(format!(
-            "installed {packages} but chromium/chromedriver are still not found on PATH or in \
-             /usr/bin"
-        )),
-    }
-}
-
-/// Installs Debian packages with apt-get, as root or through passwordless sudo; otherwise
-/// fails with the command to run by hand. `needed_for` completes "… are needed for".
-fn apt_install(ctx: &Ctx, packages: &[&str], needed_for: &str) -> Result {
-    let list = packages.join(" ");
-    let prefix: &[&str] = if is_root(ctx) {
-        &[]
-    } else if ctx
-        .capture(ctx.command("sudo").args(["-n", "true"]))
-        .is_some()
-    {
-        &["sudo", "-n"]
-    } else {
-        return Err(format!(
-            "{list} are needed for {needed_for} and cannot be installed without root: run \
-             `sudo apt-get install {list}` (Debian/Ubuntu)"
-        ));
-    };
-    let apt = |args: &[&str]| {
-        let all: Vec<&str> = prefix.iter().chain(args).copied().collect();
-        let (program, rest) = all.split_first().ok_or("empty command")?;
-        ctx.run(
-            ctx.command(program)
-                .args(rest)
-                .env("DEBIAN_FRONTEND", "noninteractive"),
-        )
-    };
-    apt(&["apt-get", "update"])?;
-    let mut install = vec!["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y"];
-    install.extend(packages);
-    apt(&install)
-}
-
-fn report_browser(ctx: &Ctx, browser: &Path, driver: &Path) {
-    for path in [browser, driver] {
-        let version = ctx
-            .version_of(path)
-            .unwrap_or_else(|| "version unknown".into());
-        // `ChromeDriver 156.0.… (commit-refs/…)`: the part before the brackets will do.
-        let version = version.split(" (").next().unwrap_or_default();
-        println!("{version}: present ({})", path.display());
-    }
-}
-
-fn find_browser(ctx: &Ctx) -> Option<PathBuf> {
-    BROWSERS.iter().find_map(|name| find_tool(ctx, name))
-}
-
 /// `name` on PATH, else `/usr/bin/name`.
 fn find_tool(ctx: &Ctx, name: &str) -> Option<PathBuf> {
     ctx.which(name).or_else(|| {
@@ -569,16 +411,5 @@ version = "0.1.0"
         assert!(has_version_token("trunk v0.21.14", "0.21.14"));
         assert!(!has_version_token("trunk 0.21.140", "0.21.14"));
         assert!(!has_version_token("trunk 0.22.0", "0.21.14"));
-    }
-
-    #[test]
-    fn wasm_opt_versions() {
-        assert_eq!(
-            wasm_opt_version("wasm-opt version 132 (version_132)"),
-            Some(132)
-        );
-        assert_eq!(wasm_opt_version("wasm-opt version 108"), Some(108));
-        assert_eq!(wasm_opt_version("wasm-opt version 1320"), Some(1320));
-        assert_eq!(wasm_opt_version("nonsense"), None);
     }
 }
