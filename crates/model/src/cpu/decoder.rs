@@ -4,7 +4,7 @@
 //! Burn's `flex` runs the decoder as separate operations, each a pass over a tensor (a dense
 //! matrix product and a col2im per transposed convolution, then the bias, then the ReLU), and
 //! most of what its transposed convolutions multiply is the ReLU's zeros. Here the same weights,
-//! read once from the module and laid out for [`crate::sparse`]'s loops, run code by code
+//! read once from the module and laid out for [`crate::cpu::transposed`]'s loops, run code by code
 //! through four layers that keep the feature maps channels last, skip zero inputs, and add the
 //! bias and apply the ReLU as each output pixel is stored; the two middle layers take
 //! consecutive codes two at a time, sharing their weight loads when the two codes' zeros mostly
@@ -20,9 +20,9 @@ use burn::nn::conv::ConvTranspose2d;
 use burn::tensor::Tensor;
 
 use crate::activation::Activation;
+use crate::cpu::transposed::{Axis, Scratch, Transposed};
 use crate::decoder::ConvDecoder;
 use crate::encoder::{CONV2_CHANNELS, FEATURE_SIDE, FEATURES};
-use crate::sparse::{Axis, Scratch, Transposed};
 use convlab_digits::IMAGE_PIXELS;
 
 /// A [`ConvDecoder`]'s weights laid out for the CPU (see the module's documentation).
@@ -152,7 +152,7 @@ impl CpuDecoder {
     /// The last layer and the sigmoid: one code's `deconv2` output to its image.
     fn image(&self, h3: &[f32], image: &mut [f32], scratch: &mut Scratch) -> Option<()> {
         self.deconv3.forward(h3, image, false, scratch)?;
-        crate::simd::sigmoid(image);
+        crate::cpu::simd::sigmoid(image);
         Some(())
     }
 }

@@ -1,4 +1,4 @@
-//! Small SIMD helpers for the CPU decoder ([`crate::sparse`], [`crate::CpuDecoder`]): [`Lanes`],
+//! Small SIMD helpers for the CPU decoder ([`crate::cpu::transposed`], [`crate::cpu::CpuDecoder`]): [`Lanes`],
 //! 32 floats summed together; [`Pair`], two dot products sharing their weights; [`Twin`], 16
 //! floats of two samples summed with the same weights; and a sigmoid over a slice. In the
 //! browser (wasm32 with `simd128`) they are SIMD128 intrinsics (safe functions; vectors read
@@ -8,7 +8,7 @@
 //!
 //! With the feature `relaxed-simd` (the model worker's second build, `convlab-worker-fma`),
 //! every multiply-add is relaxed SIMD's `f32x4.relaxed_madd`, one fused multiply-add where the
-//! CPU has one. These helpers and the loops of [`crate::sparse`] that call them are then all
+//! CPU has one. These helpers and the loops of [`crate::cpu::transposed`] that call them are then all
 //! compiled with the `relaxed-simd` target feature: LLVM inlines a function only into one with
 //! at least its features, and these must inline.
 
