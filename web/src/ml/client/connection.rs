@@ -55,18 +55,18 @@ enum Start {
 
 /// One running worker.
 pub(super) struct Connection {
-    pub(super) worker: web_sys::Worker,
+    worker: web_sys::Worker,
     start: RefCell<Start>,
     pub(super) pending: RefCell<HashMap<u32, oneshot::Sender<Answer>>>,
     /// Why the worker is gone, once it is.
     pub(super) dead: RefCell<Option<String>>,
     /// The `Blob` URL of the start-up script, revoked once the worker runs.
-    pub(super) script_url: String,
+    script_url: String,
     /// Whether a (re)started worker first loads the models asked for so far (the main worker;
     /// helpers load the CPU models themselves).
-    pub(super) replay_loads: bool,
-    pub(super) _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    pub(super) _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    replay_loads: bool,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
 impl Connection {
@@ -143,7 +143,7 @@ impl Connection {
             .map_err(|e| format!("could not send to the model worker: {}", message(&e)))
     }
 
-    pub(super) fn receive(&self, data: JsValue) {
+    fn receive(&self, data: JsValue) {
         // A string is the start-up script saying the worker could not start.
         if let Some(text) = data.as_string() {
             self.die(text);

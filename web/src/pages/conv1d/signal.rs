@@ -168,17 +168,17 @@ impl FromStr for DrawnCurve {
 
 /// The URL keys and test ids of one signal's settings.
 pub(super) struct Keys {
-    pub(super) name: &'static str,
-    pub(super) kind: &'static str,
-    pub(super) width: &'static str,
-    pub(super) sigma: &'static str,
-    pub(super) frequency: &'static str,
-    pub(super) noise: &'static str,
-    pub(super) seed: &'static str,
-    pub(super) tau: &'static str,
-    pub(super) drawn: &'static str,
-    pub(super) kind_testid: &'static str,
-    pub(super) draw_testid: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    width: &'static str,
+    sigma: &'static str,
+    frequency: &'static str,
+    noise: &'static str,
+    seed: &'static str,
+    tau: &'static str,
+    drawn: &'static str,
+    kind_testid: &'static str,
+    draw_testid: &'static str,
 }
 
 pub(super) const F_KEYS: Keys = Keys {
