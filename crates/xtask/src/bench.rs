@@ -134,7 +134,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         println!();
         report_dist_sizes(ctx)?;
     } else {
-        println!("\n(no dist/: run `cargo xtask test` or `trunk build --release` for wasm sizes)");
+        println!("\n(no dist/: run `cargo xtask release` for wasm sizes)");
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod ctx;
 mod file_server;
+mod release;
 mod serve;
 mod smoke;
 mod steps;
@@ -34,11 +35,16 @@ Commands:
         Set up, then run the CI steps, cheapest first, stopping at the first failure:
           fmt check, clippy (native), clippy (wasm32), native tests,
           browser tests (headless Chromium), release build (+ wasm sizes), and
-          the release smoke check (see smoke).
+          the release smoke check (see smoke). The release build (`release`, in a
+          target directory of its own, its output in <target>/release-build.log) runs
+          in the background from the start.
         Prints a table of step timings and a closing `tests: N passed, M failed` line.
         --quick: only fmt, clippy and the native tests (no browser, no release build).
+  release
+        Set up (without Chromium), then `trunk build --release` into dist/ (what a static host
+        serves), and print the wasm sizes.
   smoke
-        The release build in dist/ (from `trunk build --release`, which `test` runs) served
+        The release build in dist/ (from `release`, which `test` runs) served
         as a static host would, in headless Chromium: the pages mount, and the latent map's
         manifold is decoded by the release model worker on WebGPU and on the CPU.
   bench [--training]
@@ -84,6 +90,7 @@ fn run() -> Result {
         "test" => test::test(&Ctx::new()?, rest),
         "bench" => bench::bench(&Ctx::new()?, rest),
         "smoke" => test::smoke(&Ctx::new()?, rest),
+        "release" => release::release(&Ctx::new()?, rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
 }

@@ -44,7 +44,7 @@ fn dist_files(dist: &Path) -> Result<Files> {
     while let Some(folder) = folders.pop() {
         let entries = std::fs::read_dir(&folder).map_err(|e| {
             format!(
-                "cannot read {} (run `trunk build --release`): {e}",
+                "cannot read {} (run `cargo xtask release`): {e}",
                 folder.display()
             )
         })?;
@@ -60,7 +60,7 @@ fn dist_files(dist: &Path) -> Result<Files> {
     let index = dist.join("index.html");
     if !index.is_file() {
         return Err(format!(
-            "{} is missing: run `trunk build --release`",
+            "{} is missing: run `cargo xtask release`",
             index.display()
         ));
     }

@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 use crate::bench::BenchLine;
 use crate::ctx::{Ctx, Result, TestCounts, fmt_bytes, fmt_duration};
 use crate::file_server::{self, Files};
+use crate::release::Background;
 use crate::tools::{self, Installed, Needs};
 
 pub(crate) type After = fn(&Ctx) -> Result;
 
 pub(crate) struct Step {
     pub(crate) name: &'static str,
-    pub(crate) cmd: Command,
+    pub(crate) job: Job,
     /// Runs after the command succeeds (e.g. reporting sizes).
     pub(crate) after: Option<After>,
     /// A test run whose harness summaries count towards the final `N passed, M failed` line.
@@ -26,7 +27,7 @@ impl Step {
     pub(crate) fn new(name: &'static str, cmd: Command) -> Self {
         Self {
             name,
-            cmd,
+            job: Job::Run(cmd),
             after: None,
             counts_tests: false,
         }
@@ -38,6 +39,21 @@ impl Step {
             ..Self::new(name, cmd)
         }
     }
+
+    /// A step that waits for a job started in the background earlier.
+    pub(crate) fn wait(name: &'static str, background: Background) -> Self {
+        Self {
+            name,
+            job: Job::Wait(background),
+            after: None,
+            counts_tests: false,
+        }
+    }
+}
+
+pub(crate) enum Job {
+    Run(Command),
+    Wait(Background),
 }
 
 pub(crate) struct Timings {
@@ -93,7 +109,7 @@ pub(crate) fn run_steps(
     let mut failure = None;
     let mut totals = TestCounts::default();
     let mut benches = Vec::new();
-    for (i, mut step) in steps.into_iter().enumerate() {
+    for (i, step) in steps.into_iter().enumerate() {
         let label = format!("[{}/{n}] {}", i + 1, step.name);
         if failure.is_some() {
             timings.record(label, Duration::ZERO, "not run");
@@ -101,15 +117,16 @@ pub(crate) fn run_steps(
         }
         println!("\n==> {label}");
         let start = Instant::now();
-        let run = if step.counts_tests {
-            ctx.run_counting_tests(&mut step.cmd)
-                .map(|counts| totals.add(counts))
-        } else {
-            ctx.run_streaming(&mut step.cmd, &mut |line| {
+        let run = match (step.job, step.counts_tests) {
+            (Job::Wait(background), _) => background.wait(),
+            (Job::Run(mut cmd), true) => ctx
+                .run_counting_tests(&mut cmd)
+                .map(|counts| totals.add(counts)),
+            (Job::Run(mut cmd), false) => ctx.run_streaming(&mut cmd, &mut |line| {
                 if let Some(result) = BenchLine::parse(line) {
                     benches.push(result);
                 }
-            })
+            }),
         };
         let result = run.and_then(|()| step.after.map_or(Ok(()), |after| after(ctx)));
         let took = start.elapsed();
@@ -227,14 +244,15 @@ pub(crate) fn wasm_test(ctx: &Ctx, installed: &Installed, package: &str) -> Resu
 
 /// Environment for `wasm-bindgen-test-runner` driving headless Chromium. The timeout is for a
 /// test binary's whole run: the VAE training test trains four small runs, which take about
-/// three minutes on a 2-core CPU in a debug build.
+/// three minutes on a 2-core CPU in a debug build, and twice that while `test`'s release build
+/// runs beside it.
 fn browser_env(cmd: &mut Command, installed: &Installed) -> Result {
     let driver = installed
         .chromedriver
         .as_ref()
         .ok_or("internal error: chromedriver was not set up")?;
     cmd.env("CHROMEDRIVER", driver)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "480");
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "900");
     Ok(())
 }
 

@@ -3,9 +3,9 @@
 use std::process::Command;
 
 use crate::ctx::{Ctx, Result};
+use crate::release::Background;
 use crate::steps::{
-    Step, bundle_worker, cargo, report_dist_sizes, run_steps, serve_worker, timed_setup,
-    unknown_flag, wasm_test,
+    Step, bundle_worker, cargo, run_steps, serve_worker, timed_setup, unknown_flag, wasm_test,
 };
 use crate::tools::{self, Installed, Needs};
 
@@ -21,13 +21,18 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
         }
     }
     // Only what the chosen steps use: `--quick` needs no trunk, wasm-bindgen or Chromium.
+    // Trunk is installed by the release build, which starts now and runs beside the steps
+    // below until the pipeline waits for it.
     let needs = Needs {
-        trunk: release,
+        trunk: false,
         wasm_bindgen: browser || release,
         wasm_opt: release,
         browser,
     };
     let (timings, installed) = timed_setup(ctx, needs)?;
+    let release_build = release
+        .then(|| Background::start_release(ctx))
+        .transpose()?;
 
     let mut steps = vec![
         Step::new("fmt", cargo(ctx, &["fmt", "--all", "--", "--check"])),
@@ -111,13 +116,11 @@ pub fn test(ctx: &Ctx, args: &[String]) -> Result {
     } else {
         skipped.push("tests (browser)");
     }
-    if release {
-        let mut cmd = ctx.command("trunk");
-        cmd.args(["build", "--release"]);
-        steps.push(Step {
-            after: Some(report_dist_sizes),
-            ..Step::new("release build", cmd)
-        });
+    if let Some(release_build) = release_build {
+        steps.push(Step::wait(
+            "release build (in the background since setup)",
+            release_build,
+        ));
         if browser {
             let xtask = std::env::current_exe()
                 .map_err(|e| format!("cannot find this program to run `smoke`: {e}"))?;
