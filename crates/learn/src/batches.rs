@@ -3,8 +3,9 @@
 //! browser, sees the same batches for the same seed.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use convlab_digits::{AugmentConfig, IMAGE_SIZE, MnistDataset, augment_pair};
 use convlab_kernels::rng::SplitMix64;
-use convlab_model::{AugmentConfig, Batches, IMAGE_SIZE, MnistDataset, augment_pair};
+use convlab_model::Batches;
 
 /// The order of the training images in `epoch` (1-based): a seeded shuffle, so a resumed run
 /// sees the same batches as an uninterrupted one.
@@ -104,7 +105,7 @@ mod tests {
 
     #[test]
     fn augmented_batches_are_seeded_and_keep_a_clean_target() {
-        let data = convlab_model::synthetic_dataset(6, 1).unwrap();
+        let data = convlab_digits::synthetic_dataset(6, 1).unwrap();
         let device = Device::flex();
         let indices = [4, 0, 2];
         let plain = values(data.batch(&indices, &device).images);

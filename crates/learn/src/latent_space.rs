@@ -3,8 +3,9 @@
 //! prior and a grid over it. The maths is plain Rust over numbers read back asynchronously.
 
 use burn::tensor::{Device, Tensor, TensorData};
+use convlab_digits::MnistDataset;
 use convlab_kernels::rng::SplitMix64;
-use convlab_model::{Batches, MnistDataset, Reconstructor};
+use convlab_model::{Batches, Reconstructor};
 
 use crate::readback::read_values;
 
@@ -133,7 +134,8 @@ pub fn grid_codes(side: usize, reach: f32) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use convlab_model::{VaeConfig, kl_divergence, synthetic_dataset};
+    use convlab_digits::synthetic_dataset;
+    use convlab_model::{VaeConfig, kl_divergence};
     use futures::executor::block_on;
 
     #[test]

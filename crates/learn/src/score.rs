@@ -2,7 +2,8 @@
 //! classifier.
 
 use burn::tensor::Device;
-use convlab_model::{Batches, MnistDataset};
+use convlab_digits::MnistDataset;
+use convlab_model::Batches;
 
 use crate::objective::{Objective, Totals};
 

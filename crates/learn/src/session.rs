@@ -10,7 +10,7 @@
 use burn::module::ParamId;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
-use convlab_model::{AugmentConfig, MnistDataset};
+use convlab_digits::{AugmentConfig, MnistDataset};
 
 use crate::batches::{augment_seed, epoch_order, training_batch};
 use crate::objective::{Losses, Objective};
@@ -251,7 +251,8 @@ fn gradient_norms(
 mod tests {
     use super::*;
     use crate::OptimizerChoice;
-    use convlab_model::{LeNet5, LeNet5Config, synthetic_dataset};
+    use convlab_digits::synthetic_dataset;
+    use convlab_model::{LeNet5, LeNet5Config};
     use futures::executor::block_on;
 
     fn session(seed: u64, optimizer: OptimizerChoice) -> Session<LeNet5> {
@@ -360,7 +361,8 @@ mod tests {
 mod gradient_tests {
     use super::*;
     use crate::OptimizerChoice;
-    use convlab_model::{Activation, Classifier, MlpConfig, synthetic_dataset};
+    use convlab_digits::synthetic_dataset;
+    use convlab_model::{Activation, Classifier, MlpConfig};
     use futures::executor::block_on;
 
     fn first_step_norms(activation: Activation, layer_norm: bool) -> Vec<f32> {

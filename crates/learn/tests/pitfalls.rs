@@ -5,10 +5,9 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
+use convlab_digits::{AugmentConfig, MnistDataset, MnistDir, synthetic_dataset};
 use convlab_learn::{Hyper, OptimizerChoice, Session, confusion, score};
-use convlab_model::{
-    AugmentConfig, Classifier, LeNet5Config, MnistDataset, MnistDir, synthetic_dataset,
-};
+use convlab_model::{Classifier, LeNet5Config};
 use futures::executor::block_on;
 
 /// Trains LeNet-5 on `train` for `epochs`: the validation loss after each epoch and the final

@@ -16,8 +16,8 @@
 //!   fetches them.
 //!
 //! The digits themselves (the MNIST files, synthetic digits, preprocessing, augmentation,
-//! latent-space and anomaly maths) are plain Rust in `convlab-digits`; this crate re-exports
-//! its modules (`convlab_model::mnist`, `::synthetic`, …) so the trainer has one import path.
+//! latent-space and anomaly maths) are plain Rust in `convlab-digits`, which the crates that
+//! need them import themselves.
 //!
 //! It is *not* a trainer: no optimizer, no training loop and no GPU backend live here, so the
 //! crate builds for wasm32 with Burn's `flex` CPU backend alone. Library code takes a
@@ -44,14 +44,6 @@ pub mod mlp;
 pub mod reconstructor;
 pub mod vae;
 pub mod weights;
-
-pub use convlab_digits::{
-    AugmentConfig, AugmentError, EXAMPLE_SEED, IMAGE_PIXELS, IMAGE_SIZE, IdxArray, IdxError,
-    MnistDataset, MnistDir, MnistError, PreprocessError, Preprocessed, SyntheticError,
-    SyntheticStrokes, augment_pair, example_digit, preprocess_drawing, synthetic_dataset,
-    synthetic_digit, synthetic_strokes,
-};
-pub use convlab_digits::{anomaly, augment, idx, latent, mnist, preprocess, synthetic};
 
 pub use activation::Activation;
 pub use alexnet::{AlexNet, AlexNetConfig};

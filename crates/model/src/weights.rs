@@ -118,6 +118,11 @@ pub struct WeightsManifest<T = serde_json::Value> {
     pub weights_file: String,
     /// Its size in bytes, so a `.bpk` from another export (or a cut-off download) is caught.
     pub weights_bytes: u64,
+    /// [`weights_checksum`] of its bytes, so a `.bpk` of another export of the same model (a
+    /// crash between writing the two files, a copy of one file only) is caught too. Absent:
+    /// only the size is checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_fnv1a: Option<String>,
     /// Training epochs behind the weights.
     pub epochs: usize,
     /// The training run's `config.json` as the trainer wrote it (optimiser, learning rate,
@@ -164,6 +169,12 @@ pub enum WeightsError {
         expected: u64,
         actual: usize,
     },
+    /// The `.bpk` has the right size but not the bytes the JSON recorded.
+    #[error(
+        "{name}.bpk is not the file {name}.json was exported with (its checksum differs): the \
+         two files are from different exports; export them again"
+    )]
+    Checksum { name: String },
     /// The bytes are not a burnpack file.
     #[error("{name}.bpk is not a readable Burn weights file: {detail}")]
     Unreadable { name: String, detail: String },
@@ -258,7 +269,24 @@ fn checked_manifest(json: &str, bpk: &[u8]) -> Result<WeightsManifest, WeightsEr
             actual: bpk.len(),
         });
     }
+    if let Some(recorded) = &manifest.weights_fnv1a
+        && !recorded.eq_ignore_ascii_case(&weights_checksum(bpk))
+    {
+        return Err(WeightsError::Checksum {
+            name: manifest.name,
+        });
+    }
     Ok(manifest)
+}
+
+/// The 64-bit FNV-1a hash of `bytes` as 16 lowercase hex digits: what
+/// [`WeightsManifest::weights_fnv1a`] records (a check that two files belong together, not a
+/// defence against tampering).
+pub fn weights_checksum(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 /// Rebuilds whichever model `json` describes on `device` and applies the weights in `bpk`.
@@ -334,12 +362,17 @@ fn apply<M: Module>(
             config: manifest.model.config_json(),
             detail: err.to_string(),
         })?;
-    let mut finite = FiniteCheck::default();
-    model.visit(&mut finite);
-    if let Some(tensor) = finite.first_broken {
+    if let Some(tensor) = first_non_finite(&model) {
         return Err(WeightsError::NotFinite { name, tensor });
     }
     Ok(model.to_device(device))
+}
+
+/// The first parameter of `model` holding a NaN or an infinity (`"fc2.weight"`), if any.
+pub fn first_non_finite<M: Module>(model: &M) -> Option<String> {
+    let mut finite = FiniteCheck::default();
+    model.visit(&mut finite);
+    finite.first_broken
 }
 
 /// Finds the first float parameter with a NaN or an infinity (on the CPU device, where reading
@@ -391,6 +424,7 @@ mod tests {
             parameters: 0,
             weights_file: "unit.bpk".to_string(),
             weights_bytes: bytes as u64,
+            weights_fnv1a: None,
             epochs: 1,
             training: serde_json::Value::Null,
             command: String::new(),
@@ -473,6 +507,30 @@ mod tests {
             load_lenet(&json, &[0; 10], &device),
             Err(WeightsError::Config { .. })
         ));
+    }
+
+    #[test]
+    fn weights_of_another_export_of_the_same_size_are_refused_by_their_checksum() {
+        let device = Device::flex();
+        let (a, b) = (
+            LeNet5Config::new().init(&device),
+            LeNet5Config::new().init(&device),
+        );
+        let (bpk_a, bpk_b) = (saved_bytes(&a), saved_bytes(&b));
+        assert_eq!(bpk_a.len(), bpk_b.len());
+        let mut manifest: WeightsManifest = serde_json::from_str(&manifest_json(
+            ModelSpec::Lenet(LeNet5Config::new()),
+            bpk_a.len(),
+        ))
+        .expect("a manifest");
+        manifest.weights_fnv1a = Some(weights_checksum(&bpk_a));
+        let json = serde_json::to_string(&manifest).expect("serialisable");
+        assert!(load_lenet(&json, &bpk_a, &device).is_ok());
+        let err = load_lenet(&json, &bpk_b, &device).unwrap_err();
+        assert!(matches!(err, WeightsError::Checksum { .. }), "{err}");
+        // FNV-1a's published test vectors.
+        assert_eq!(weights_checksum(b""), "cbf29ce484222325");
+        assert_eq!(weights_checksum(b"a"), "af63dc4c8601ec8c");
     }
 
     #[test]

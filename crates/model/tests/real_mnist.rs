@@ -3,10 +3,11 @@
 //! data still tests cleanly. The files are never copied into the repository.
 #![allow(clippy::unwrap_used)]
 
+use convlab_digits::mnist::{MnistDir, Split, TEST_LABELS, TRAIN_IMAGES};
+use convlab_digits::preprocess::{centre_of_mass, ink_bounding_box};
+use convlab_digits::{IMAGE_PIXELS, IMAGE_SIZE};
 use convlab_model::Batches;
-use convlab_model::mnist::{MnistDir, Split, TEST_LABELS, TRAIN_IMAGES};
-use convlab_model::preprocess::{centre_of_mass, ink_bounding_box};
-use convlab_model::{IMAGE_PIXELS, IMAGE_SIZE, VaeConfig, bce_with_logits};
+use convlab_model::{VaeConfig, bce_with_logits};
 
 /// `MNIST_DIR`, else `<workspace>/../shared/data/mnist`.
 fn mnist_dir() -> Option<MnistDir> {

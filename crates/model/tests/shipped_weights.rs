@@ -23,13 +23,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
-use convlab_model::Batches;
-use convlab_model::latent::manifold_grid;
-use convlab_model::weights::{self, LoadedWeights};
-use convlab_model::{
-    ConvDecoder, CpuDecoder, EXAMPLE_SEED, IMAGE_PIXELS, IMAGE_SIZE, MnistDataset, Noise,
-    bce_with_logits, example_digit, synthetic_dataset,
+use convlab_digits::latent::manifold_grid;
+use convlab_digits::{
+    EXAMPLE_SEED, IMAGE_PIXELS, IMAGE_SIZE, MnistDataset, example_digit, synthetic_dataset,
 };
+use convlab_model::Batches;
+use convlab_model::weights::{self, LoadedWeights};
+use convlab_model::{ConvDecoder, CpuDecoder, Noise, bce_with_logits};
 
 /// The share of synthetic digits LeNet-5 must label right.
 const SYNTHETIC_ACCURACY: f64 = 0.9;

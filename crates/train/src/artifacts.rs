@@ -3,27 +3,32 @@
 //! | file | what | written |
 //! |---|---|---|
 //! | `config.json` | [`TrainingConfig`]: the model's configuration and the training settings | at the start |
-//! | `model.bpk` | the weights (Burn's burnpack record) after the last completed epoch | each epoch |
-//! | `optimizer.bpk` | Adam's moment estimates, for `--resume` | each epoch |
-//! | `state.json` | [`TrainState`]: epochs completed, and whether the loss diverged | each epoch |
+//! | `model-E.bpk` | the weights (Burn's burnpack record) after epoch E, the last completed | each epoch |
+//! | `optimizer-E.bpk` | Adam's moment estimates of the same epoch, for `--resume` | each epoch |
+//! | `state.json` | [`TrainState`]: epochs completed, the two files above, whether the loss diverged | each epoch |
 //! | `metrics.csv` | one [`EpochMetrics`] row per epoch | each epoch |
 //!
-//! Every file is replaced atomically (written beside it, then renamed), so a run killed
-//! mid-save leaves the previous version. `state.json` is written last: it names the epoch the
-//! weights belong to.
+//! Every file is replaced atomically (written beside it, flushed, then renamed), so a run
+//! killed mid-save leaves the previous version. An epoch's checkpoint is committed whole by
+//! [`RunDir::commit`](crate::checkpoint): `state.json`, written last, names the weights and
+//! optimizer files of its epoch. (A `state.json` that names none means `model.bpk` and
+//! `optimizer.bpk`.)
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use burn::optim::AdamConfig;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
-use convlab_model::{AugmentConfig, AutoencoderConfig, LeNet5Config, ModelSpec, VaeConfig};
+use convlab_digits::AugmentConfig;
+use convlab_model::{AutoencoderConfig, LeNet5Config, ModelSpec, VaeConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::{sync_dir, sync_file};
 use crate::cli::ModelKind;
 
 /// Which model, with its configuration (what `init` needs to rebuild it before loading the
@@ -170,8 +175,15 @@ impl TrainingConfig {
 /// `state.json`: how far the run got.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainState {
-    /// Epochs whose weights are in `model.bpk` (0: the initial weights).
+    /// Epochs whose weights are in [`TrainState::weights`] (0: the initial weights).
     pub epochs_completed: usize,
+    /// The weights' file in the run folder (`model-E.bpk`); none: `model.bpk`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
+    /// The optimizer's file (`optimizer-E.bpk`); none: `optimizer.bpk` when `weights` is none
+    /// too, and no optimizer state otherwise (an imported model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<String>,
     /// Set when training stopped because the loss became NaN or infinite.
     pub diverged: Option<Divergence>,
 }
@@ -261,14 +273,26 @@ impl RunDir {
         self.path.join("config.json")
     }
 
-    /// `model.bpk`.
+    /// The weights `state.json` names (`model-E.bpk`), or `model.bpk`.
     pub fn weights_path(&self) -> PathBuf {
-        self.path.join("model.bpk")
+        let state = self.read_state().ok();
+        let named = state.and_then(|s| s.weights).filter(|n| is_plain_name(n));
+        self.path.join(named.as_deref().unwrap_or("model.bpk"))
     }
 
-    /// `optimizer.bpk`.
-    pub fn optimizer_path(&self) -> PathBuf {
-        self.path.join("optimizer.bpk")
+    /// The optimizer state `state.json` names (`optimizer-E.bpk`), `optimizer.bpk` for a
+    /// state that names no files, or `None` when the checkpoint has no optimizer state.
+    pub fn optimizer_path(&self) -> Option<PathBuf> {
+        match self.read_state() {
+            Ok(TrainState {
+                weights: Some(_),
+                optimizer,
+                ..
+            }) => optimizer
+                .filter(|n| is_plain_name(n))
+                .map(|n| self.path.join(n)),
+            _ => Some(self.path.join("optimizer.bpk")),
+        }
     }
 
     /// `state.json`.
@@ -328,16 +352,8 @@ impl RunDir {
         serde_json::from_str(&text).with_context(|| format!("{} is corrupt", path.display()))
     }
 
-    /// Saves a model's weights to `model.bpk`.
-    pub fn save_weights<M: Module>(&self, model: &M) -> Result<()> {
-        let path = self.weights_path();
-        model
-            .clone()
-            .save_file(&path)
-            .map_err(|err| anyhow::anyhow!("cannot save {}: {err}", path.display()))
-    }
-
-    /// Loads `model.bpk` into `model` (built from the same configuration).
+    /// Loads the checkpoint's weights ([`RunDir::weights_path`]) into `model` (built from the
+    /// same configuration).
     pub fn load_weights<M: Module>(&self, model: M) -> Result<M> {
         let path = self.weights_path();
         if !path.is_file() {
@@ -356,19 +372,14 @@ impl RunDir {
         })
     }
 
-    /// Saves the optimiser's state to `optimizer.bpk`.
-    pub fn save_optimizer(&self, optimizer: &ModuleOptimizer) -> Result<()> {
-        let path = self.optimizer_path();
-        optimizer
-            .save(&path)
-            .map_err(|err| anyhow::anyhow!("cannot save {}: {err}", path.display()))
-    }
-
-    /// Loads `optimizer.bpk` into `optimizer`.
-    pub fn load_optimizer(&self, optimizer: ModuleOptimizer) -> Result<ModuleOptimizer> {
-        let path = self.optimizer_path();
+    /// Loads the checkpoint's optimizer state into `optimizer`; `None` when it has none.
+    pub fn load_optimizer(&self, optimizer: ModuleOptimizer) -> Result<Option<ModuleOptimizer>> {
+        let Some(path) = self.optimizer_path().filter(|p| p.is_file()) else {
+            return Ok(None);
+        };
         optimizer
             .load(&path)
+            .map(Some)
             .map_err(|err| anyhow::anyhow!("cannot load {}: {err}", path.display()))
     }
 
@@ -416,13 +427,26 @@ impl RunDir {
     }
 }
 
-/// Writes `text` beside `path` and renames it into place, so `path` is never half-written.
+/// Writes `text` beside `path` (under a name no other writer uses), flushes it to the disk and
+/// renames it into place, so `path` is never half-written, even after a power cut.
 pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut scratch = path.as_os_str().to_owned();
-    scratch.push(".tmp");
+    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
+    scratch.push(format!(".{}-{unique}.tmp", std::process::id()));
     let scratch = PathBuf::from(scratch);
     fs::write(&scratch, text).with_context(|| format!("cannot write {}", scratch.display()))?;
-    fs::rename(&scratch, path).with_context(|| format!("cannot write {}", path.display()))
+    sync_file(&scratch)?;
+    fs::rename(&scratch, path).with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir);
+    }
+    Ok(())
+}
+
+/// A file name with no folder in it (what `state.json` may name).
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != ".."
 }
 
 #[cfg(test)]
@@ -549,7 +573,7 @@ mod tests {
             panic!("not a VAE")
         };
         let vae = vae_config.init(&device);
-        run.save_weights(&vae).unwrap();
+        run.commit(&vae, None, TrainState::default(), None).unwrap();
 
         let (_, loaded) = run.load_model(&device).unwrap();
         let LoadedWeights::Vae(loaded) = loaded else {

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///
 /// Three models: LeNet-5 (a CNN that classifies digits), a variational autoencoder (VAE) and a
 /// plain autoencoder (AE) with the same encoder and decoder. A training run writes a folder
-/// (`--out`) with `config.json`, the weights `model.bpk`, `metrics.csv` (one row per epoch)
+/// (`--out`) with `config.json`, the weights `model-E.bpk`, `metrics.csv` (one row per epoch)
 /// and a checkpoint to resume from; `eval --model DIR` scores that folder on the test set
 /// (`eval --weights NAME.json` an exported pair, or one the web app's training lab downloaded);
 /// `export --model DIR --name NAME` writes weights/NAME.bpk and weights/NAME.json for the web app.
@@ -73,7 +73,7 @@ pub enum Command {
     /// Every tensor is checked against that model (names, shapes, float32) before loading, and
     /// any mismatch is named. Linear weights are transposed (PyTorch [out, in], Burn [in, out])
     /// and the layers renamed (enc_fc → encoder.fc, enc_logvar → log_var, ...). The run folder
-    /// gets config.json (marked as imported), model.bpk, state.json (0 epochs) and metrics.csv.
+    /// gets config.json (marked as imported), model-0.bpk, state.json (0 epochs) and metrics.csv.
     ///
     ///   convlab-train import-torch --input vae.pt --latent 2 --out runs/torch-vae
     ///
@@ -205,7 +205,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     pub mnist_dir: Option<PathBuf>,
 
-    /// Folder for the run's files: config.json, model.bpk, optimizer.bpk, state.json,
+    /// Folder for the run's files: config.json, model-E.bpk, optimizer-E.bpk (E: the last epoch), state.json,
     /// metrics.csv. Default: runs/<model>.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -229,7 +229,7 @@ pub struct TrainArgs {
 /// `convlab-train eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// A folder written by `convlab-train train` (config.json + model.bpk).
+    /// A folder written by `convlab-train train` (config.json + its weights).
     #[arg(
         long,
         value_name = "DIR",
@@ -268,7 +268,7 @@ pub struct EvalArgs {
 /// `convlab-train export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// A folder written by `convlab-train train` (config.json + model.bpk + state.json).
+    /// A folder written by `convlab-train train` (config.json + its weights + state.json).
     #[arg(long, value_name = "DIR")]
     pub model: PathBuf,
 
@@ -346,7 +346,7 @@ pub struct ImportTorchArgs {
     #[arg(long)]
     pub latent: Option<usize>,
 
-    /// The run folder to write (config.json, model.bpk, state.json, metrics.csv).
+    /// The run folder to write (config.json, model-0.bpk, state.json, metrics.csv).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use convlab_model::{MnistDataset, MnistDir};
+use convlab_digits::{MnistDataset, MnistDir};
 
 /// Where the MNIST files are when neither `--mnist-dir` nor `MNIST_DIR` says:
 /// `../shared/data/mnist` beside the workspace.
@@ -63,7 +63,7 @@ pub fn split(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use convlab_model::IMAGE_PIXELS;
+    use convlab_digits::IMAGE_PIXELS;
 
     fn dataset(n: usize) -> MnistDataset {
         MnistDataset::from_parts(vec![0.0; n * IMAGE_PIXELS], vec![1; n]).unwrap()

@@ -10,8 +10,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use burn::tensor::{Device, Int, Tensor};
+use convlab_digits::{MnistDataset, MnistDir};
 use convlab_model::Batches;
-use convlab_model::{LeNet5, MnistDataset, MnistDir, WeightsManifest, weights};
+use convlab_model::{LeNet5, WeightsManifest, weights};
 use serde::Serialize;
 
 use crate::artifacts::{LoadedWeights, RunDir, kind_name};

@@ -13,14 +13,16 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
+use convlab_digits::{IMAGE_SIZE, MnistDataset, synthetic_digit};
+use convlab_model::Noise;
 use convlab_model::weights::{
     self, FORMAT, FORMAT_VERSION, LoadedWeights, TestScores, WeightsManifest,
 };
-use convlab_model::{IMAGE_SIZE, MnistDataset, Noise, synthetic_digit};
 
 use crate::artifacts::{
     ImportedFrom, ModelConfig, RunDir, TrainingConfig, kind_name, write_atomically,
 };
+use crate::checkpoint::sync_file;
 use crate::cli::{ExportArgs, ModelKind};
 use crate::data;
 use crate::eval::{EvalOptions, EvalReport, evaluate_model};
@@ -170,6 +172,7 @@ pub fn export(
         },
         weights_file: format!("{}.bpk", options.name),
         weights_bytes: bytes.len() as u64,
+        weights_fnv1a: Some(weights::weights_checksum(&bytes)),
         epochs: state.epochs_completed,
         command: match &config.imported {
             Some(from) => {
@@ -199,6 +202,9 @@ pub fn export(
             options.to.display()
         )));
     }
+    // Two renames, each atomic; the manifest's checksum catches a crash between them (the
+    // new weights beside the old manifest are refused, not loaded as the old model).
+    sync_file(&scratch)?;
     fs::rename(&scratch, &weights_path)
         .with_context(|| format!("cannot write {}", weights_path.display()))?;
     write_atomically(&manifest_path, &format!("{json}\n"))?;
@@ -381,7 +387,7 @@ mod tests {
     use crate::cli::{Cli, Command};
     use crate::training::config_from_args;
     use clap::Parser;
-    use convlab_model::AugmentConfig;
+    use convlab_digits::AugmentConfig;
 
     #[test]
     fn names_are_plain_file_names() {

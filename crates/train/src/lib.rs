@@ -12,7 +12,8 @@
 //! - [`bench`]: throughput and latency, comparable with `bench/torch_vae.py`.
 //! - [`import`]: the reference VAE trained in PyTorch (a `state_dict` in `.pt` or
 //!   `.safetensors`) read into a run folder, and checked against PyTorch's outputs.
-//! - [`artifacts`]: the run folder (`config.json`, `model.bpk`, `optimizer.bpk`, `state.json`,
+//! - [`checkpoint`]: an epoch's weights, optimizer and state committed together.
+//! - [`artifacts`]: the run folder (`config.json`, `model-E.bpk`, `optimizer-E.bpk`, `state.json`,
 //!   `metrics.csv`).
 //!
 //! It is *not* where models live: every network, loss and the MNIST reader come from
@@ -20,6 +21,7 @@
 
 pub mod artifacts;
 pub mod bench;
+pub mod checkpoint;
 pub mod cli;
 pub mod data;
 pub mod device;

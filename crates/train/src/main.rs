@@ -44,7 +44,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         });
                     eprintln!(
                         "stopped: the loss became {} in epoch {} {place}. Kept the last good \
-                         weights in model.bpk: those after epoch {kept_epoch}{}. Try a smaller --lr.",
+                         weights (model-{kept_epoch}.bpk): those after epoch {kept_epoch}{}. Try a smaller --lr.",
                         divergence.loss,
                         divergence.epoch,
                         if kept_epoch == 0 {
@@ -128,7 +128,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             println!(
-                "wrote {} (config.json, model.bpk, state.json, metrics.csv)",
+                "wrote {} (config.json, model-0.bpk, state.json, metrics.csv)",
                 imported.run.path().display()
             );
             println!(

@@ -10,13 +10,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use burn::tensor::Device;
+use convlab_digits::{AugmentConfig, MnistDataset};
 use convlab_learn::{Hyper, Objective, Session, Totals};
-use convlab_model::{AugmentConfig, MnistDataset};
 use futures::executor::block_on;
 
 use crate::artifacts::{
     Divergence, EpochMetrics, ModelConfig, RunDir, TrainState, TrainingConfig, kind_name,
 };
+use crate::checkpoint::Fault;
 use crate::cli::TrainArgs;
 use crate::data::{self, Splits};
 
@@ -48,7 +49,7 @@ pub enum TrainOutcome {
     Diverged {
         /// Where it happened.
         divergence: Divergence,
-        /// The epoch whose weights `model.bpk` holds (0: the initial weights).
+        /// The epoch whose weights the run keeps (0: the initial weights).
         kept_epoch: usize,
     },
 }
@@ -64,6 +65,8 @@ pub struct TrainOptions {
     pub log_every: usize,
     /// Print progress and epoch lines at all (tests turn it off).
     pub verbose: bool,
+    /// A simulated crash while saving (tests of `--resume`); `None` in real runs.
+    pub fault: Option<Fault>,
 }
 
 /// Trains the model `config` describes on `splits`, writing the run into `run`.
@@ -145,7 +148,7 @@ fn fit<M: Objective + Clone>(
             val_accuracy: validation.and_then(|v| v.accuracy()),
             seconds: started.elapsed().as_secs_f64(),
         };
-        checkpoint(run, &session, &row)?;
+        checkpoint(run, &session, &row, options.fault)?;
         say(options, epoch_line(config, &row));
         last = Some(row);
     }
@@ -175,17 +178,14 @@ fn open_run<M: Objective>(
         run.create()?;
         run.write_config(config)?;
         run.start_metrics()?;
-        run.save_weights(&model)?;
-        run.write_state(&TrainState::default())?;
+        run.commit(&model, None, TrainState::default(), options.fault)?;
         return Ok((model, TrainingConfig::adam().init(), 0));
     }
     let state = run.read_state()?;
     let model = run.load_weights(model)?;
-    let optimizer = if run.optimizer_path().is_file() {
-        run.load_optimizer(TrainingConfig::adam().init())?
-    } else {
-        TrainingConfig::adam().init()
-    };
+    let optimizer = run
+        .load_optimizer(TrainingConfig::adam().init())?
+        .unwrap_or_else(|| TrainingConfig::adam().init());
     run.truncate_metrics(state.epochs_completed)?;
     if let Some(d) = &state.diverged {
         say(
@@ -279,27 +279,28 @@ fn validate<M: Objective>(
     Ok(Ok(Some(totals)))
 }
 
-/// Saves an epoch: its metrics row, the weights, the optimizer and the state.
+/// Saves an epoch: its metrics row (a resume cuts rows past the committed epoch), then the
+/// weights, the optimizer and the state, committed together.
 fn checkpoint<M: Objective + Clone>(
     run: &RunDir,
     session: &Session<M>,
     row: &EpochMetrics,
+    fault: Option<Fault>,
 ) -> Result<()> {
     run.append_metrics(row)?;
-    run.save_weights(session.model())?;
-    run.save_optimizer(session.optimizer())?;
-    run.write_state(&TrainState {
+    let state = TrainState {
         epochs_completed: row.epoch,
-        diverged: None,
-    })
+        ..TrainState::default()
+    };
+    run.commit(session.model(), Some(session.optimizer()), state, fault)
 }
 
-/// Records the divergence and leaves the last completed epoch's weights in place.
+/// Records the divergence and leaves the last completed epoch's checkpoint in place.
 fn stop_diverged(run: &RunDir, kept_epoch: usize, divergence: Divergence) -> Result<TrainOutcome> {
-    run.write_state(&TrainState {
-        epochs_completed: kept_epoch,
-        diverged: Some(divergence.clone()),
-    })?;
+    let mut state = run.read_state()?;
+    debug_assert_eq!(state.epochs_completed, kept_epoch);
+    state.diverged = Some(divergence.clone());
+    run.write_state(&state)?;
     Ok(TrainOutcome::Diverged {
         divergence,
         kept_epoch,
@@ -397,6 +398,7 @@ pub fn train_command(args: &TrainArgs, device: &Device, verbose: bool) -> Result
             resume: args.resume,
             log_every: args.log_every,
             verbose,
+            fault: None,
         },
     )
 }

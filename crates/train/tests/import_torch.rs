@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use convlab_model::{IMAGE_PIXELS, MnistDataset, Vae};
+use convlab_digits::{IMAGE_PIXELS, MnistDataset};
+use convlab_model::Vae;
 use convlab_train::artifacts::{LoadedWeights, RunDir};
 use convlab_train::eval::EvalOptions;
 use convlab_train::export::{ExportOptions, export};

@@ -9,9 +9,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use burn::tensor::Device;
+use convlab_digits::{AugmentConfig, IMAGE_PIXELS, MnistDataset};
 use convlab_model::Batches;
-use convlab_model::{AugmentConfig, IMAGE_PIXELS, MnistDataset};
 use convlab_train::artifacts::{LoadedWeights, ModelConfig, RunDir, TrainState, TrainingConfig};
+use convlab_train::checkpoint::Fault;
 use convlab_train::cli::ModelKind;
 use convlab_train::data::{self, Splits};
 use convlab_train::eval::{EvalOptions, evaluate_model};
@@ -94,6 +95,7 @@ fn options(resume: bool) -> TrainOptions {
         resume,
         log_every: 0,
         verbose: false,
+        fault: None,
     }
 }
 
@@ -183,7 +185,7 @@ fn vae_loss_falls_on_a_tiny_set() {
 fn saved_weights_reload_to_the_same_outputs() {
     let _serial = serial();
     // The validation loss written during training was computed with the final weights in
-    // memory; recomputing it from config.json + model.bpk must give the same number.
+    // memory; recomputing it from config.json + the weights must give the same number.
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());
     let splits = splits(64, 200..232);
@@ -298,6 +300,74 @@ fn resume_continues_from_the_saved_epoch() {
             last: None
         }
     );
+}
+
+#[test]
+fn a_crash_after_the_weights_resumes_from_the_last_committed_epoch() {
+    let _serial = serial();
+    let splits = splits(96, 96..128);
+    let straight = tempfile::tempdir().unwrap();
+    let straight = RunDir::new(straight.path());
+    train(
+        &config(ModelKind::Lenet, 2, 16, 1e-3),
+        &splits,
+        &straight,
+        &options(false),
+    )
+    .unwrap();
+
+    let crashed_dir = tempfile::tempdir().unwrap();
+    let crashed = RunDir::new(crashed_dir.path());
+    let crash = TrainOptions {
+        fault: Some(Fault::AfterWeights { epoch: 2 }),
+        ..options(false)
+    };
+    let err = train(
+        &config(ModelKind::Lenet, 2, 16, 1e-3),
+        &splits,
+        &crashed,
+        &crash,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("simulated crash"), "{err:#}");
+    // Epoch 2's files are on disk, but the state still names epoch 1's: the pair is whole.
+    assert!(crashed_dir.path().join("model-2.bpk").is_file());
+    let state = crashed.read_state().unwrap();
+    assert_eq!(state.epochs_completed, 1);
+    assert_eq!(state.weights.as_deref(), Some("model-1.bpk"));
+    assert_eq!(state.optimizer.as_deref(), Some("optimizer-1.bpk"));
+    assert_eq!(
+        crashed.weights_path(),
+        crashed_dir.path().join("model-1.bpk")
+    );
+    // Epoch 2's metrics row was written before the crash; a resume drops and redoes it.
+    assert_eq!(metrics_rows(&crashed).len(), 2);
+
+    train(
+        &config(ModelKind::Lenet, 2, 16, 1e-3),
+        &splits,
+        &crashed,
+        &options(true),
+    )
+    .unwrap();
+    let (a, b) = (metrics_rows(&straight), metrics_rows(&crashed));
+    assert_eq!(b.len(), 2, "one row per epoch, none repeated");
+    for index in [1, 4, 5, 8] {
+        let (x, y) = (column(&a[1], index), column(&b[1], index));
+        assert!(
+            (x - y).abs() < 1e-4 * x.abs().max(1.0),
+            "column {index}: {x} vs {y}"
+        );
+    }
+    // Only the committed checkpoint is left.
+    let mut files: Vec<String> = fs::read_dir(crashed_dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".bpk"))
+        .collect();
+    files.sort();
+    assert_eq!(files, ["model-2.bpk", "optimizer-2.bpk"]);
 }
 
 /// Every kind of augmentation at once, noise included.
@@ -516,6 +586,8 @@ fn a_diverging_loss_stops_cleanly_and_keeps_the_last_good_weights() {
         state,
         TrainState {
             epochs_completed: 1,
+            weights: Some("model-1.bpk".into()),
+            optimizer: Some("optimizer-1.bpk".into()),
             diverged: Some(divergence)
         }
     );

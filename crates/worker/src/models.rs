@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use burn::tensor::{Device, Tensor, TensorData};
+use convlab_digits::{IMAGE_PIXELS, synthetic_digit};
 use convlab_model::{
-    AlexNetConfig, Architecture, Autoencoder, CpuDecoder, FEATURE_MAP_LAYERS, IMAGE_PIXELS, LeNet5,
-    Vae, VaeConfig, load_autoencoder, load_lenet, load_vae, synthetic_digit,
+    AlexNetConfig, Architecture, Autoencoder, CpuDecoder, FEATURE_MAP_LAYERS, LeNet5, Vae,
+    VaeConfig, load_autoencoder, load_lenet, load_vae,
 };
 use convlab_protocol::{
     Autoencoded, Backend, FeatureMap, KernelBank, Loaded, NamedLayer, Network, Networks,

@@ -149,7 +149,7 @@ async fn downloaded_weights_load_back_through_the_shipped_loader() {
     let net = convlab_model::load_lenet(&exported.json, &exported.bpk, &cpu).unwrap();
     let run = training::evaluate(Split::Validation).await.unwrap();
     // The run's images: synthetic digits 64..104 of its seed.
-    let all = convlab_model::synthetic_dataset(124, 4).unwrap();
+    let all = convlab_digits::synthetic_dataset(124, 4).unwrap();
     let validation = all.select(&(64..104).collect::<Vec<_>>());
     let images = Tensor::<4>::from_data(
         TensorData::new(validation.images().to_vec(), [40, 1, 28, 28]),

@@ -11,10 +11,9 @@
 //! images_per_s=…`.
 
 use burn::tensor::Device;
+use convlab_digits::{AugmentConfig, synthetic_dataset};
 use convlab_learn::{Hyper, Objective, OptimizerChoice, Regularization, Session};
-use convlab_model::{
-    AugmentConfig, Classifier, LeNet5Config, Reconstructor, VaeConfig, synthetic_dataset,
-};
+use convlab_model::{Classifier, LeNet5Config, Reconstructor, VaeConfig};
 
 /// Images per step, as the classifier lab's LeNet-5 trains.
 pub const LENET_BATCH: usize = 64;

@@ -12,8 +12,9 @@
 //! comparison.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use convlab_model::latent::manifold_grid;
-use convlab_model::{CpuDecoder, LeNet5, Vae, example_digit, load_lenet, load_vae};
+use convlab_digits::example_digit;
+use convlab_digits::latent::manifold_grid;
+use convlab_model::{CpuDecoder, LeNet5, Vae, load_lenet, load_vae};
 
 /// The models the cases use.
 pub struct Models {

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use burn::tensor::{Device, Tensor, TensorData};
-use convlab_model::{IMAGE_PIXELS, IMAGE_SIZE, Noise, Vae};
+use convlab_digits::{IMAGE_PIXELS, IMAGE_SIZE};
+use convlab_model::{Noise, Vae};
 use serde::Deserialize;
 
 /// What PyTorch computed for a few images: the JSON that

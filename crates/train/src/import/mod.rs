@@ -34,10 +34,9 @@ pub use state_dict::{
     reference_state_dict,
 };
 
-use std::fs;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::artifacts::{
@@ -73,7 +72,7 @@ pub struct Imported {
 }
 
 /// `import-torch`: reads the file, checks it against the expected outputs when asked (and
-/// writes nothing if that fails), then writes `config.json`, `model.bpk`, `state.json` (0
+/// writes nothing if that fails), then writes `config.json`, `model-0.bpk`, `state.json` (0
 /// epochs) and an empty `metrics.csv` into `options.out`, and reads the folder back.
 pub fn import(options: &ImportOptions, device: &Device) -> Result<Imported> {
     let run = RunDir::new(&options.out);
@@ -138,15 +137,10 @@ pub fn import(options: &ImportOptions, device: &Device) -> Result<Imported> {
         }),
     };
     run.create()?;
-    // A replaced run's Adam state must not be resumed with these weights.
-    let stale = run.optimizer_path();
-    if stale.exists() {
-        fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
-    }
     run.write_config(&config)?;
-    run.save_weights(&imported.vae)?;
     run.start_metrics()?;
-    run.write_state(&TrainState::default())?;
+    // No optimizer state: a replaced run's Adam state is removed with its weights.
+    run.commit(&imported.vae, None, TrainState::default(), None)?;
 
     // The folder must give back the same model, as `eval` and `export` will load it.
     let (_, reloaded) = run.load_model(device)?;
@@ -191,6 +185,7 @@ pub fn import_command_line(from: &ImportedFrom, latent: usize, name: &str) -> St
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::path::Path;
 
     use burn::module::Module;

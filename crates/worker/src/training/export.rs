@@ -9,11 +9,12 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
+use convlab_digits::AugmentConfig;
 use convlab_learn::copy_to_cpu;
-use convlab_model::weights::{FORMAT, FORMAT_VERSION, MAX_NAME_LEN, TestScores, is_weights_name};
-use convlab_model::{
-    AugmentConfig, Classifier, LeNet5Config, ModelSpec, WeightsManifest, load_lenet,
+use convlab_model::weights::{
+    FORMAT, FORMAT_VERSION, MAX_NAME_LEN, TestScores, is_weights_name, weights_checksum,
 };
+use convlab_model::{Classifier, LeNet5Config, ModelSpec, WeightsManifest, load_lenet};
 use convlab_protocol::{
     Backend, ExportedWeights, StepSettings, TrainData, TrainModel, TrainOptimizer, TrainSetup,
     VaeKind, VaeSetup, VaeStepSettings,
@@ -187,6 +188,7 @@ impl Pair<'_> {
             parameters: self.parameters,
             weights_file: format!("{name}.bpk"),
             weights_bytes: self.bpk.len() as u64,
+            weights_fnv1a: Some(weights_checksum(&self.bpk)),
             epochs: self.epochs,
             training: self.training,
             command: self.address.to_string(),

@@ -10,13 +10,12 @@ use std::thread::LocalKey;
 
 use burn::module::Module;
 use burn::tensor::Device;
+use convlab_digits::{MnistDataset, synthetic_dataset};
 use convlab_learn::{
     Hyper, OptimizerChoice, Regularization, Session, Totals, WeightSummary, confusion, read_values,
     score,
 };
-use convlab_model::{
-    Activation, Classifier, LeNet5Config, MlpConfig, MnistDataset, synthetic_dataset,
-};
+use convlab_model::{Activation, Classifier, LeNet5Config, MlpConfig};
 use convlab_protocol::{
     Backend, EpochPoint, Evaluation, IMAGE_PIXELS, LayerGradient, MlpActivation, Split, StepPoint,
     StepSettings, TrainData, TrainModel, TrainOptimizer, TrainProgress, TrainSetup, TrainStarted,

@@ -9,15 +9,15 @@ use std::cell::RefCell;
 
 use burn::module::Module;
 use burn::tensor::Device;
+use convlab_digits::AugmentConfig;
+use convlab_digits::MnistDataset;
 use convlab_learn::copy_to_cpu;
 use convlab_learn::{
     Hyper, LatentCodes, OptimizerChoice, Regularization, Session, Totals, decode_all, encode_all,
     grid_codes, prior_codes, score,
 };
-use convlab_model::AugmentConfig;
 use convlab_model::{
-    AutoencoderConfig, MnistDataset, ModelSpec, Reconstructor, VaeConfig, load_autoencoder,
-    load_vae,
+    AutoencoderConfig, ModelSpec, Reconstructor, VaeConfig, load_autoencoder, load_vae,
 };
 use convlab_protocol::{
     Backend, ExportedWeights, IMAGE_PIXELS, LatentSnapshot, MAX_BETA, MAX_LATENT, Reparameterised,

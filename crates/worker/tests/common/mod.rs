@@ -57,7 +57,7 @@ pub fn shipped_weights() -> WeightSource {
 /// The ten example digits, flattened (10 × 784 values).
 pub fn example_digits() -> Vec<f32> {
     (0..10u8)
-        .flat_map(|d| convlab_model::example_digit(d).unwrap())
+        .flat_map(|d| convlab_digits::example_digit(d).unwrap())
         .collect()
 }
 
