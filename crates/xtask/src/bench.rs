@@ -10,12 +10,23 @@ use crate::steps::{
 };
 use crate::tools::Needs;
 
-/// `cargo xtask bench [--training]`
+/// Which steps `cargo xtask bench` runs.
+#[derive(Clone, Copy, PartialEq)]
+enum Only {
+    All,
+    /// `--training`: the training cases and the labs' frame gaps.
+    Training,
+    /// `--workers`: the manifold over the model workers and the labs' frame gaps.
+    Workers,
+}
+
+/// `cargo xtask bench [--training | --workers]`
 pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
-    let mut training_only = false;
+    let mut only = Only::All;
     for arg in args {
         match arg.as_str() {
-            "--training" => training_only = true,
+            "--training" => only = Only::Training,
+            "--workers" => only = Only::Workers,
             other => return Err(unknown_flag("bench", other)),
         }
     }
@@ -74,13 +85,16 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     workers_bench
         .args(["--release", "--test", "workers_bench", "--", "--nocapture"])
         .env("CONVLAB_TEST_WORKER_URL", format!("http://{addr}/"));
-    // Each step with whether `--training` runs it.
+    // Each step with the runs that take it besides a whole one.
+    let (in_training, in_both): (&[Only], &[Only]) =
+        (&[Only::Training], &[Only::Training, Only::Workers]);
+    let in_all: &[Only] = &[];
     let all = vec![
-        (false, Step::new("bench (native, criterion)", native)),
-        (false, Step::new("bench (native, models)", models)),
-        (true, Step::new("bench (native, training)", training)),
+        (in_all, Step::new("bench (native, criterion)", native)),
+        (in_all, Step::new("bench (native, models)", models)),
+        (in_training, Step::new("bench (native, training)", training)),
         (
-            false,
+            in_all,
             Step::new(
                 "bench (wasm, Sobel, headless Chromium)",
                 wasm_bench("convlab-web", "bench", &[])?,
@@ -89,14 +103,14 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         // The models on the CPU backend only: the wasm column times `flex`, as the native one
         // does.
         (
-            false,
+            in_all,
             Step::new(
                 "bench (wasm, models, headless Chromium)",
                 wasm_bench("convlab-worker", "bench", &["--no-default-features"])?,
             ),
         ),
         (
-            false,
+            in_all,
             Step::new(
                 "bench (wasm with relaxed SIMD, models, headless Chromium)",
                 wasm_bench(
@@ -108,15 +122,15 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
         ),
         // WebGPU included: the training steps on both of the worker's backends.
         (
-            true,
+            in_training,
             Step::new(
                 "bench (wasm, training on the CPU and WebGPU, headless Chromium)",
                 wasm_bench("convlab-worker", "training_bench", &[])?,
             ),
         ),
-        (true, bench_worker),
+        (in_both, bench_worker),
         (
-            true,
+            in_both,
             Step::new(
                 "bench (wasm, manifold over the model workers and the labs' frame gaps, headless Chromium)",
                 workers_bench,
@@ -125,7 +139,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     ];
     let steps = all
         .into_iter()
-        .filter(|(training, _)| *training || !training_only)
+        .filter(|(runs, _)| only == Only::All || runs.contains(&only))
         .map(|(_, step)| step)
         .collect();
     let benches = run_steps(ctx, timings, steps, &[], "bench timings")?;

@@ -2,8 +2,10 @@
 //! Standard library only, so it builds in seconds on a fresh machine.
 
 mod bench;
+mod csp;
 mod ctx;
 mod file_server;
+mod fuzz;
 mod release;
 mod serve;
 mod smoke;
@@ -42,16 +44,24 @@ Commands:
         --quick: only fmt, clippy and the native tests (no browser, no release build).
   release
         Set up (without Chromium), then `trunk build --release` into dist/ (what a static host
-        serves), and print the wasm sizes.
+        serves), write its Content-Security-Policy (hashes of the inline scripts) into
+        dist/index.html, and print the wasm sizes.
   smoke
         The release build in dist/ (from `release`, which `test` runs) served
         as a static host would, in headless Chromium: the pages mount, and the latent map's
-        manifold is decoded by the release model worker on WebGPU and on the CPU.
-  bench [--training]
+        manifold is decoded by the release model worker on WebGPU and on the CPU, with no
+        Content-Security-Policy violation.
+  bench [--training | --workers]
         Criterion benchmarks (native), the wasm benchmarks in headless Chromium (the models,
         the two labs' training, then the manifold over the model workers and the labs' frame
         gaps); prints the release wasm size if dist/ exists.
         --training: only the training cases (native, wasm, WebGPU) and the labs' frame gaps.
+        --workers: only the manifold over the model workers and the labs' frame gaps.
+  fuzz [--seconds N] [--executions N] [--seed S] [TARGET...]
+        Mutation fuzzing of the parsers (convlab-fuzz): each target (all by default: idx,
+        idx-gzip, idx-in-valid-gzip, to-worker, from-worker, manifest, weights) for N seconds
+        (60 by default); prints executions and crashes, saves crashing inputs to fuzz-crashes/.
+        `test` runs a short seeded run of each.
   help  This text.
 
 Every child runs at the workspace root with npm's wasm-opt and cargo's bin directory first on
@@ -91,6 +101,7 @@ fn run() -> Result {
         "bench" => bench::bench(&Ctx::new()?, rest),
         "smoke" => test::smoke(&Ctx::new()?, rest),
         "release" => release::release(&Ctx::new()?, rest),
+        "fuzz" => fuzz::fuzz(&Ctx::new()?, rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
 }

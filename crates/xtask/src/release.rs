@@ -26,6 +26,8 @@ pub fn release(ctx: &Ctx, args: &[String]) -> Result {
     tools::setup(ctx, needs)?;
     let start = Instant::now();
     ctx.run(ctx.command("trunk").args(["build", "--release"]))?;
+    crate::csp::apply(&ctx.root.join("dist").join("index.html"))?;
+    println!("dist/index.html: Content-Security-Policy written");
     println!("release build: ok in {}", fmt_duration(start.elapsed()));
     report_dist_sizes(ctx)
 }

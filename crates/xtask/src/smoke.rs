@@ -77,7 +77,8 @@ fn checks(session: &Session, site: SocketAddr) -> Result {
     ] {
         session.open(&format!("{base}{path}"))?;
         session.wait_for(&format!("{path} mounted"), &mounted(page), MOUNT_TIMEOUT)?;
-        println!("smoke: {path} mounts ({page})");
+        obeys_the_policy(session, path)?;
+        println!("smoke: {path} mounts ({page}) under the Content-Security-Policy");
     }
     // The latent map on each backend: the worker starts, loads the weights, encodes the
     // reference digits and decodes the 20×20 manifold.
@@ -93,6 +94,7 @@ fn checks(session: &Session, site: SocketAddr) -> Result {
             MANIFOLD,
             MANIFOLD_TIMEOUT,
         )?;
+        obeys_the_policy(session, "/latent-map")?;
         println!(
             "smoke: /latent-map decodes the manifold ({shown}) in {:.1} s",
             started.elapsed().as_secs_f64()
@@ -109,6 +111,24 @@ fn checks(session: &Session, site: SocketAddr) -> Result {
         }
     }
     Ok(())
+}
+
+/// Fails unless the page runs under the release Content-Security-Policy (`csp.rs`) and
+/// nothing it did broke it: every fetch, script and worker came from the page's origin.
+fn obeys_the_policy(session: &Session, path: &str) -> Result {
+    let seen = session.script(
+        "return window.convlabCspViolations ? JSON.stringify(window.convlabCspViolations) : 'none';",
+    )?;
+    match seen.as_str() {
+        "[]" => Ok(()),
+        "none" => Err(format!(
+            "{path} has no Content-Security-Policy recorder: dist/index.html was not written by \
+             `cargo xtask release`"
+        )),
+        violations => Err(format!(
+            "{path} broke its Content-Security-Policy: {violations}"
+        )),
+    }
 }
 
 /// A script that answers `ok` once the element `data-testid=page` is in the document.
