@@ -178,18 +178,40 @@ pub fn use_reference_scatter(
     })
 }
 
-/// The models on `backend`, loaded once per backend and shared.
+/// The models on `backend`, loaded once per backend and shared. A load that failed is not
+/// kept: the next call (the status line's "Try again") loads anew.
 pub fn models(backend: Backend) -> Shared<LocalBoxFuture<'static, LoadedModels>> {
     LOADED.with(|cell| {
-        cell.borrow_mut()
+        let mut loaded = cell.borrow_mut();
+        if loaded
+            .get(&backend)
+            .is_some_and(|l| matches!(l.peek(), Some(Err(_))))
+        {
+            loaded.remove(&backend);
+        }
+        loaded
             .entry(backend)
             .or_insert_with(|| load(backend).boxed_local().shared())
             .clone()
     })
 }
 
+thread_local! {
+    /// Where the weights are fetched from instead of `<base>weights/` (tests).
+    static WEIGHTS_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Fetches the weights from `url` (absolute, ending in `/`) instead of the app's
+/// `weights/`; `None` goes back to those (for tests of a failed download).
+pub fn set_weights_url(url: Option<String>) {
+    WEIGHTS_URL.with(|w| *w.borrow_mut() = url);
+}
+
 async fn load(backend: Backend) -> LoadedModels {
-    let weights_url = format!("{}weights/", client::base()?);
+    let weights_url = match WEIGHTS_URL.with(|w| w.borrow().clone()) {
+        Some(url) => url,
+        None => format!("{}weights/", client::base()?),
+    };
     match client::call(Request::Load {
         backend,
         weights_url,

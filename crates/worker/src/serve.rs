@@ -99,8 +99,15 @@ fn receive(message: ToWorker) {
 /// The models on `backend`, loading them on the first request.
 fn load(backend: Backend, source: WeightSource) -> Loading {
     LOADED.with(|loaded| {
+        let mut loaded = loaded.borrow_mut();
+        // A load that failed (a 404, a cut-off download) is not kept: asking again retries.
+        if loaded
+            .get(&backend)
+            .is_some_and(|l| matches!(l.peek(), Some(Err(_))))
+        {
+            loaded.remove(&backend);
+        }
         loaded
-            .borrow_mut()
             .entry(backend)
             .or_insert_with(|| {
                 async move { Models::load(backend, &source).await.map(Rc::new) }

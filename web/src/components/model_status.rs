@@ -10,7 +10,7 @@ use crate::ml::{Backend, MlContext, Models};
 /// What [`crate::ml::use_models`] gives a page.
 pub type ModelsResource = LocalResource<Result<Rc<Models>, String>>;
 
-/// "Loading…", an error (`role="alert"`), or the backend (`data-testid="backend"`: `webgpu`
+/// "Loading…", an error (`role="alert"`) with a "Try again" button, or the backend (`data-testid="backend"`: `webgpu`
 /// or `cpu`; on the CPU, whether its decoder has fused multiply-adds: `data-testid="cpu-kernels"`)
 /// with a switch between the backends this browser has.
 #[component]
@@ -27,6 +27,10 @@ pub fn ModelStatus(models: ModelsResource) -> impl IntoView {
                 None => view! { <span class="notice">"Loading the trained models (about 2 MB, once)…"</span> }.into_any(),
                 Some(Err(e)) => view! {
                     <span class="error" role="alert">{format!("The models could not be loaded: {e}")}</span>
+                    " "
+                    <button data-testid="models-retry" on:click=move |_| models.refetch()>
+                        "Try again"
+                    </button>
                 }.into_any(),
                 Some(Ok((backend, fma))) => view! {
                     <span>

@@ -14,6 +14,8 @@
 //!   does not keep the worker busy with a stale manifold.
 //! - If the worker panics or fails to start, every request in flight fails with the reason;
 //!   the next request starts a new worker and first replays the `Load`s the old one had.
+//!   Two crashes within a minute of a worker with WebGPU models count as a lost GPU: the pages
+//!   move to the CPU, and the new worker loads only the CPU models.
 //! - On the CPU, long encodes and decodes (the 20×20 manifold) are spread over more workers
 //!   ([`helpers`]): one per core the browser reports, up to [`MAX_WORKERS`], each with its own
 //!   copy of the CPU models. They start the first time they are asked for, and only join in
@@ -43,7 +45,14 @@ thread_local! {
     static LOADS: RefCell<Vec<Request>> = const { RefCell::new(Vec::new()) };
     static ON_GPU_LOST: RefCell<Option<Hook>> = const { RefCell::new(None) };
     static GPU_LOST: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// When workers that had the models on WebGPU crashed (milliseconds since the epoch).
+    static GPU_CRASHES: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Crashes on WebGPU within [`CRASH_WINDOW_MS`] that move the pages to the CPU: a driver or
+/// an adapter that keeps failing should not leave the page restarting a worker for good.
+const CRASHES_BEFORE_CPU: usize = 2;
+const CRASH_WINDOW_MS: f64 = 60_000.0;
 
 /// The most workers (the main one and its helpers) a page runs: each holds its own models
 /// (a few MB), and past a handful of cores the spread's messages cost more than they save.
@@ -129,6 +138,43 @@ fn next_id() -> u32 {
     })
 }
 
+/// Notes a dead worker; the second crash of a worker with WebGPU models within a minute
+/// gives up the GPU (as a lost device does) and drops the WebGPU loads from the replay.
+fn count_crash(why: &str) {
+    let on_gpu = LOADS.with(|l| l.borrow().iter().any(is_webgpu_load));
+    if !why.contains("crashed") || !on_gpu || gpu_lost().is_some() {
+        return;
+    }
+    let now = js_sys::Date::now();
+    let recent = GPU_CRASHES.with(|c| {
+        let mut crashes = c.borrow_mut();
+        crashes.retain(|t| now - t < CRASH_WINDOW_MS);
+        crashes.push(now);
+        crashes.len()
+    });
+    if recent < CRASHES_BEFORE_CPU {
+        return;
+    }
+    let reason = format!("the model worker crashed {recent} times within a minute on WebGPU");
+    LOADS.with(|l| l.borrow_mut().retain(|load| !is_webgpu_load(load)));
+    GPU_LOST.with(|l| *l.borrow_mut() = Some(reason.clone()));
+    ON_GPU_LOST.with(|h| {
+        if let Some(hook) = h.borrow().as_ref() {
+            hook(reason);
+        }
+    });
+}
+
+fn is_webgpu_load(request: &Request) -> bool {
+    matches!(
+        request,
+        Request::Load {
+            backend: convlab_protocol::Backend::WebGpu,
+            ..
+        }
+    )
+}
+
 /// Cancels request `id` in the worker if its future is dropped before the answer.
 struct CancelOnDrop {
     connection: Rc<Connection>,
@@ -156,10 +202,12 @@ impl Drop for CancelOnDrop {
 
 /// The running worker, or a new one if there is none (or it died).
 fn connection() -> Result<Rc<Connection>, String> {
-    if let Some(c) = WORKER.with(|w| w.borrow().clone())
-        && c.dead.borrow().is_none()
-    {
-        return Ok(c);
+    if let Some(c) = WORKER.with(|w| w.borrow().clone()) {
+        let died = c.dead.borrow().clone();
+        match died {
+            None => return Ok(c),
+            Some(why) => count_crash(&why),
+        }
     }
     let connection = Connection::start(true)?;
     WORKER.with(|w| *w.borrow_mut() = Some(connection.clone()));
