@@ -163,23 +163,24 @@ fn from_worker_seeds() -> Vec<Vec<u8>> {
     answers.iter().filter_map(|a| encode(a).ok()).collect()
 }
 
-/// A decoded message encodes again, to the same message.
 fn to_worker(data: &[u8]) {
-    if let Ok(message) = decode::<ToWorker>(data) {
-        let again = encode(&message).and_then(|bytes| decode::<ToWorker>(&bytes));
-        assert!(
-            again.as_ref().is_ok_and(|m| same_floats(m, &message)),
-            "a decoded request does not round-trip: {again:?}"
-        );
-    }
+    round_trips::<ToWorker>(data);
 }
 
 fn from_worker(data: &[u8]) {
-    if let Ok(message) = decode::<FromWorker>(data) {
-        let again = encode(&message).and_then(|bytes| decode::<FromWorker>(&bytes));
+    round_trips::<FromWorker>(data);
+}
+
+/// A message that decodes from `data` encodes again, to the same message.
+fn round_trips<T>(data: &[u8])
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    if let Ok(message) = decode::<T>(data) {
+        let again = encode(&message).and_then(|bytes| decode::<T>(&bytes));
         assert!(
             again.as_ref().is_ok_and(|m| same_floats(m, &message)),
-            "a decoded answer does not round-trip: {again:?}"
+            "a decoded message does not round-trip: {again:?}"
         );
     }
 }
