@@ -8,8 +8,17 @@
 //! 180° first ([`Operation::Convolution`], the lecture's `Gx ∗ Input`).
 
 use crate::conv2d::cross_correlate2d;
-use crate::sobel::Border;
 use crate::{Conv2dParams, Grid, KernelError};
+
+/// What lies beyond the image edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Border {
+    /// Zeros (the padding of a CNN layer): draws a frame of false edges around bright images.
+    Zero,
+    /// The nearest edge pixel repeated: no false edges at the border.
+    #[default]
+    Replicate,
+}
 
 /// Whether the kernel is rotated by 180° before it slides over the image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

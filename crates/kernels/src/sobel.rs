@@ -16,6 +16,7 @@
 //! general [`crate::conv2d::convolve2d`] and `f32::atan2`, and the tests hold them together.
 
 use crate::conv2d::convolve2d;
+pub use crate::crop::Border;
 use crate::crop::pad;
 use crate::{Conv2dParams, Grid, KernelError};
 
@@ -27,16 +28,6 @@ pub const SOBEL_Y: [[f32; 3]; 3] = [[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.
 /// A 3×3 array as a [`Grid`].
 pub fn grid3(k: [[f32; 3]; 3]) -> Grid {
     Grid::from_fn(3, 3, |r, c| k[r][c])
-}
-
-/// What lies beyond the image edge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Border {
-    /// Zeros (the padding of a CNN layer): draws a frame of false edges around bright images.
-    Zero,
-    /// The nearest edge pixel repeated: no false edges at the border.
-    #[default]
-    Replicate,
 }
 
 /// `Gx ∗ Input`, `Gy ∗ Input`, `G` and `Θ` (radians in `(−π, π]`), all of the input's shape.
