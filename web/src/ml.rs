@@ -215,6 +215,7 @@ async fn load(backend: Backend) -> LoadedModels {
     match client::call(Request::Load {
         backend,
         weights_url,
+        timeout_ms: client::timeout_ms(),
     })
     .await?
     {

@@ -109,6 +109,7 @@ fn to_worker_seeds() -> Vec<Vec<u8>> {
         Request::Load {
             backend: Backend::WebGpu,
             weights_url: "http://127.0.0.1:8080/weights/".into(),
+            timeout_ms: 30_000,
         },
         Request::Decode {
             backend: Backend::Cpu,

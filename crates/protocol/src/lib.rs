@@ -33,7 +33,11 @@ pub use vae_training::{
 };
 
 /// Values in one 28×28 image.
-pub const IMAGE_PIXELS: usize = 784;
+pub use convlab_digits::IMAGE_PIXELS;
+
+/// How long the page waits for the model worker to start, and the worker for each weights
+/// file, before it says so (and offers to try again) rather than waiting for good.
+pub const LOAD_TIMEOUT_MS: u32 = 30_000;
 
 /// Images the worker runs at a time: small enough that one slice takes a few milliseconds on
 /// the CPU backend (8 decodes ≈ 90 MFLOP), large enough to keep the per-call overhead low.
@@ -118,10 +122,12 @@ pub struct ToWorker {
 pub enum Request {
     /// Load the models on `backend` (once; later loads answer at once). The weights are
     /// fetched from `weights_url` (absolute, ending in `/`): `NAME.json` and `NAME.bpk` for
-    /// `vae2`, `vae16`, `lenet5` and, optionally, `ae2`. Answered with [`Reply::Loaded`].
+    /// `vae2`, `vae16`, `lenet5` and, optionally, `ae2`; a file that has not arrived within
+    /// `timeout_ms` fails the load. Answered with [`Reply::Loaded`].
     Load {
         backend: Backend,
         weights_url: String,
+        timeout_ms: u32,
     },
     /// The posterior of each image (`n × 784` values) under a VAE: [`Reply::Posteriors`].
     Encode {

@@ -9,22 +9,32 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// GETs `url` and returns the body. A development server answers unknown paths with the
-/// app's own page (status 200, `text/html`): that counts as "not on the server".
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+/// GETs `url` and returns the body, or an error once `timeout_ms` have passed without all of
+/// it (the request is aborted then: a stalled server does not hold the load for good). A
+/// development server answers unknown paths with the app's own page (status 200,
+/// `text/html`): that counts as "not on the server".
+pub async fn fetch_bytes(url: &str, timeout_ms: u32) -> Result<Vec<u8>, String> {
+    let deadline = Deadline::start(timeout_ms)?;
+    let late = |e: JsValue| match deadline.passed() {
+        true => format!(
+            "{url} did not arrive within {} s",
+            f64::from(timeout_ms) / 1000.0
+        ),
+        false => format!("could not fetch {url}: {}", message(&e)),
+    };
     let global = js_sys::global();
-    let fetch: js_sys::Function = js_sys::Reflect::get(&global, &"fetch".into())
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
-        .ok_or("this browser context has no fetch()")?;
+    let fetch = global_function("fetch")?;
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"signal".into(), &deadline.controller.signal())
+        .map_err(|e| message(&e))?;
     let promise: js_sys::Promise = fetch
-        .call1(&global, &JsValue::from_str(url))
-        .map_err(|e| format!("could not fetch {url}: {}", message(&e)))?
+        .call2(&global, &JsValue::from_str(url), &init)
+        .map_err(late)?
         .dyn_into()
         .map_err(|_| format!("fetch({url}) gave no promise"))?;
     let response: web_sys::Response = JsFuture::from(promise)
         .await
-        .map_err(|e| format!("could not fetch {url}: {}", message(&e)))?
+        .map_err(late)?
         .dyn_into()
         .map_err(|_| format!("fetching {url} gave no response"))?;
     if !response.ok() {
@@ -39,13 +49,64 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     if content_type.starts_with("text/html") {
         return Err(format!("{url} is not on the server"));
     }
-    let buffer = response
-        .array_buffer()
-        .map_err(|e| format!("{url}: {}", message(&e)))?;
-    let buffer = JsFuture::from(buffer)
-        .await
-        .map_err(|e| format!("{url}: {}", message(&e)))?;
+    let buffer = response.array_buffer().map_err(late)?;
+    let buffer = JsFuture::from(buffer).await.map_err(late)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// A timer that aborts a fetch when it fires; dropping it clears the timer.
+struct Deadline {
+    controller: web_sys::AbortController,
+    passed: Rc<std::cell::Cell<bool>>,
+    timer: JsValue,
+    _on_time: Closure<dyn FnMut()>,
+}
+
+impl Deadline {
+    fn start(timeout_ms: u32) -> Result<Self, String> {
+        let controller = web_sys::AbortController::new().map_err(|e| message(&e))?;
+        let passed = Rc::new(std::cell::Cell::new(false));
+        let on_time = {
+            let (controller, passed) = (controller.clone(), passed.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                passed.set(true);
+                controller.abort();
+            })
+        };
+        let timer = global_function("setTimeout")?
+            .call2(
+                &JsValue::NULL,
+                on_time.as_ref(),
+                &JsValue::from(timeout_ms.min(i32::MAX as u32)),
+            )
+            .map_err(|e| message(&e))?;
+        Ok(Self {
+            controller,
+            passed,
+            timer,
+            _on_time: on_time,
+        })
+    }
+
+    fn passed(&self) -> bool {
+        self.passed.get()
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let Ok(clear) = global_function("clearTimeout") {
+            let _ = clear.call1(&JsValue::NULL, &self.timer);
+        }
+    }
+}
+
+/// A function of the global object (a window's or a worker's).
+fn global_function(name: &str) -> Result<js_sys::Function, String> {
+    js_sys::Reflect::get(&js_sys::global(), &name.into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| format!("this browser context has no {name}()"))
 }
 
 /// The text of a thrown JavaScript value.

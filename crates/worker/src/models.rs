@@ -72,8 +72,8 @@ pub struct WeightFiles {
 /// Where the weights come from.
 #[derive(Clone, Debug)]
 pub enum WeightSource {
-    /// `NAME.json` and `NAME.bpk` under this URL (ending in `/`).
-    Url(String),
+    /// `NAME.json` and `NAME.bpk` under `base` (ending in `/`), each within `timeout_ms`.
+    Url { base: String, timeout_ms: u32 },
     /// Files already in memory, by NAME (the tests, which embed the shipped files).
     Files(HashMap<String, WeightFiles>),
 }
@@ -85,11 +85,11 @@ impl WeightSource {
                 .get(name)
                 .cloned()
                 .ok_or_else(|| format!("no weights named {name}")),
-            WeightSource::Url(base) => {
-                let json = js::fetch_bytes(&format!("{base}{name}.json")).await?;
+            WeightSource::Url { base, timeout_ms } => {
+                let json = js::fetch_bytes(&format!("{base}{name}.json"), *timeout_ms).await?;
                 let json = String::from_utf8(json)
                     .map_err(|_| format!("{base}{name}.json is not text"))?;
-                let bpk = js::fetch_bytes(&format!("{base}{name}.bpk")).await?;
+                let bpk = js::fetch_bytes(&format!("{base}{name}.bpk"), *timeout_ms).await?;
                 Ok(WeightFiles { json, bpk })
             }
         }

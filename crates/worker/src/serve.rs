@@ -135,7 +135,14 @@ async fn answer(request: Request, stop: &Stop) -> Result<Reply, Failure> {
         Request::Load {
             backend,
             weights_url,
-        } => Reply::Loaded(load(backend, WeightSource::Url(weights_url)).await?.info()),
+            timeout_ms,
+        } => {
+            let source = WeightSource::Url {
+                base: weights_url,
+                timeout_ms,
+            };
+            Reply::Loaded(load(backend, source).await?.info())
+        }
         Request::Encode {
             backend,
             model,

@@ -24,20 +24,12 @@ use wasm_bindgen_test::*;
 
 mod common;
 
-use common::now_ms;
+use common::{memory_bytes, now_ms};
 
 #[path = "../../learn/benches/shared/throughput.rs"]
 mod throughput;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// The worker's wasm memory in bytes (64 KiB pages); natively, where these tests do not run, 0.
-fn memory_bytes() -> usize {
-    #[cfg(target_arch = "wasm32")]
-    return core::arch::wasm32::memory_size(0) * 64 * 1024;
-    #[cfg(not(target_arch = "wasm32"))]
-    0
-}
 
 fn print(line: &str) {
     console_log!("{line}");

@@ -128,6 +128,13 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
                 wasm_bench("convlab-worker", "training_bench", &[])?,
             ),
         ),
+        (
+            in_training,
+            Step::new(
+                "bench (wasm, memory over 10,000 inferences on the CPU, 2,000 on WebGPU, headless Chromium)",
+                wasm_bench("convlab-worker", "memory_bench", &[])?,
+            ),
+        ),
         (in_both, bench_worker),
         (
             in_both,

@@ -32,6 +32,8 @@ pub const MNIST_PREFIX: &str = "/mnist";
 const MAX_HEAD: usize = 8 * 1024;
 /// Connections handled at once; more wait in the listener's backlog.
 const MAX_CONNECTIONS: usize = 8;
+/// The longest a stalled request is held.
+const STALL_LIMIT: Duration = Duration::from_secs(120);
 
 /// Checks that `dir` holds the four MNIST files; the error names the folder and what is
 /// missing.
@@ -77,6 +79,9 @@ pub struct Files {
     /// The single-page app's `index.html`, the answer to a path without a file extension
     /// that no route has (`/latent-map`).
     app: Option<PathBuf>,
+    /// A path prefix whose requests are never answered (the browser tests of a stalled
+    /// server): held until the client gives up, or [`STALL_LIMIT`].
+    stall: Option<String>,
 }
 
 impl Files {
@@ -85,7 +90,14 @@ impl Files {
             routes,
             cors,
             app: None,
+            stall: None,
         }
+    }
+
+    /// Never answers the requests for paths under `prefix` (which ends in `/`).
+    pub fn with_stall(mut self, prefix: &str) -> Self {
+        self.stall = Some(prefix.to_string());
+        self
     }
 
     /// Also answers every extension-less path without a route with `index`.
@@ -144,6 +156,8 @@ enum Answer {
         file: FileRef,
         head: bool,
     },
+    /// Nothing, until the client closes the connection.
+    Stall,
     NotFound,
     MethodNotAllowed,
     BadRequest,
@@ -166,6 +180,9 @@ fn route(request_line: &str, files: &Files) -> Answer {
     };
     let path = target.split(['?', '#']).next().unwrap_or_default();
     let last = path.rsplit('/').next().unwrap_or_default();
+    if files.stall.as_deref().is_some_and(|p| path.starts_with(p)) {
+        return Answer::Stall;
+    }
     match files.routes.iter().position(|(p, _)| p == path) {
         Some(index) => Answer::File {
             file: FileRef::Route(index),
@@ -232,9 +249,32 @@ fn handle(stream: TcpStream, files: &Files) -> io::Result<()> {
             }
             Err(_) => status(&mut out, "404 Not Found"),
         },
+        Answer::Stall => {
+            hold(&mut out);
+            Ok(())
+        }
         Answer::NotFound => status(&mut out, "404 Not Found"),
         Answer::MethodNotAllowed => status(&mut out, "405 Method Not Allowed"),
         Answer::BadRequest => status(&mut out, "400 Bad Request"),
+    }
+}
+
+/// Reads (and drops) what the client sends until it closes the connection, or for
+/// [`STALL_LIMIT`].
+fn hold(stream: &mut TcpStream) {
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 512];
+    while start.elapsed() < STALL_LIMIT {
+        match stream.read(&mut buf) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return,
+        }
     }
 }
 
@@ -318,6 +358,20 @@ mod tests {
         // Without the fallback, a page path is not found.
         assert_eq!(
             route("GET /latent-map HTTP/1.1", &mnist_files()),
+            Answer::NotFound
+        );
+    }
+
+    #[test]
+    fn only_paths_under_the_stall_prefix_stall() {
+        let files = mnist_files().with_stall("/stall/");
+        assert_eq!(
+            route("GET /stall/weights/vae2.json HTTP/1.1", &files),
+            Answer::Stall
+        );
+        assert_eq!(route("GET /stalled.js HTTP/1.1", &files), Answer::NotFound);
+        assert_eq!(
+            route("GET /stall/x HTTP/1.1", &mnist_files()),
             Answer::NotFound
         );
     }

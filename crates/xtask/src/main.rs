@@ -55,7 +55,8 @@ Commands:
         Criterion benchmarks (native), the wasm benchmarks in headless Chromium (the models,
         the two labs' training, then the manifold over the model workers and the labs' frame
         gaps); prints the release wasm size if dist/ exists.
-        --training: only the training cases (native, wasm, WebGPU) and the labs' frame gaps.
+        --training: only the training cases (native, wasm, WebGPU), the memory over 10,000
+        inferences and the labs' frame gaps.
         --workers: only the manifold over the model workers and the labs' frame gaps.
   fuzz [--seconds N] [--executions N] [--seed S] [TARGET...]
         Mutation fuzzing of the parsers (convlab-fuzz): each target (all by default: idx,

@@ -183,7 +183,7 @@ const WORKER_BUILDS: [&str; 2] = ["convlab-worker-fma", "convlab-worker"];
 
 /// The two files of each worker build in `dir` (read when asked for: a build that is not there
 /// is a 404, and the page starts the other) and the shipped weights, at the paths the app asks
-/// for.
+/// for; nothing ever comes from under [`STALL_PREFIX`] (the tests of a stalled server).
 fn worker_files(ctx: &Ctx, dir: &std::path::Path) -> Result<Files> {
     let mut routes: Vec<(String, std::path::PathBuf)> = WORKER_BUILDS
         .iter()
@@ -201,8 +201,11 @@ fn worker_files(ctx: &Ctx, dir: &std::path::Path) -> Result<Files> {
             routes.push((format!("/weights/{name}"), path.clone()));
         }
     }
-    Ok(Files::new(routes, true))
+    Ok(Files::new(routes, true).with_stall(STALL_PREFIX))
 }
+
+/// Where the test server never answers.
+const STALL_PREFIX: &str = "/stall/";
 
 /// `wasm-bindgen --target no-modules` on the worker binary `bin` of cargo profile `profile`,
 /// into `dir`.

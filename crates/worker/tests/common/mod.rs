@@ -94,3 +94,21 @@ pub fn now_ms() -> f64 {
         .unchecked_into();
     now.call0(&performance).unwrap().as_f64().unwrap()
 }
+
+/// The wasm linear memory in bytes (64 KiB pages); natively, where these tests do not run, 0.
+pub fn memory_bytes() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return core::arch::wasm32::memory_size(0) * 64 * 1024;
+    #[cfg(not(target_arch = "wasm32"))]
+    0
+}
+
+/// The JavaScript heap in use (`performance.memory.usedJSHeapSize`, Chromium's), if the
+/// browser says.
+pub fn js_heap_bytes() -> Option<f64> {
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok()?;
+    let memory = js_sys::Reflect::get(&performance, &"memory".into()).ok()?;
+    js_sys::Reflect::get(&memory, &"usedJSHeapSize".into())
+        .ok()?
+        .as_f64()
+}

@@ -10,7 +10,7 @@ use futures::channel::oneshot;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{Answer, GPU_LOST, LOADS, ON_GPU_LOST, base, next_id};
+use super::{Answer, GPU_LOST, LOADS, ON_GPU_LOST, PRELUDE, base, next_id, timeout_ms};
 
 /// The two builds of the worker, by file name: the one with relaxed SIMD's fused multiply-add
 /// first, then the plain one.
@@ -29,12 +29,12 @@ const RELAXED_SIMD_PROBE: [u8; 37] = [
 /// with fused multiply-adds, which a browser without relaxed SIMD would refuse whole, else (or
 /// when that build is not on the server, as in a debug build's tests) the plain one. Failures
 /// to fetch or start it are posted as a plain string message. (Not `name`: a worker's global
-/// scope has one already.)
-fn start_script(base: &str) -> String {
+/// scope has one already.) `prelude` runs first.
+fn start_script(base: &str, prelude: &str) -> String {
     let [fma, plain] = WORKER_BUILDS.map(|name| format!("{base}{name}"));
     let probe = RELAXED_SIMD_PROBE.map(|b| b.to_string()).join(",");
     format!(
-        "var convlabBuild = null;\n\
+        "{prelude}\nvar convlabBuild = null;\n\
          if (WebAssembly.validate(new Uint8Array([{probe}]))) {{ \
            try {{ importScripts({fma_js:?}); convlabBuild = {fma:?}; }} catch (e) {{}} }}\n\
          if (convlabBuild === null) {{ \
@@ -67,11 +67,17 @@ pub(super) struct Connection {
     replay_loads: bool,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    /// Stops a worker that has not said `Ready` within [`timeout_ms`] (a stalled download of
+    /// its files, a module the browser never finishes compiling).
+    _on_start_timeout: Closure<dyn FnMut()>,
 }
 
 impl Connection {
     pub(super) fn start(replay_loads: bool) -> Result<Rc<Self>, String> {
-        let parts = js_sys::Array::of1(&JsValue::from_str(&start_script(&base()?)));
+        let parts = js_sys::Array::of1(&JsValue::from_str(&start_script(
+            &base()?,
+            &PRELUDE.with(|p| p.borrow().clone()),
+        )));
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("text/javascript");
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
@@ -98,8 +104,25 @@ impl Connection {
                     }
                 },
             );
+            let me = weak.clone();
+            let on_start_timeout = Closure::<dyn FnMut()>::new(move || {
+                if let Some(c) = me.upgrade()
+                    && matches!(*c.start.borrow(), Start::Starting(_))
+                {
+                    c.die(format!(
+                        "the model worker did not start within {} s",
+                        f64::from(timeout_ms()) / 1000.0
+                    ));
+                }
+            });
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    on_start_timeout.as_ref().unchecked_ref(),
+                    i32::try_from(timeout_ms()).unwrap_or(i32::MAX),
+                );
+            }
             Self {
                 worker,
                 start: RefCell::new(Start::Starting(Vec::new())),
@@ -109,6 +132,7 @@ impl Connection {
                 replay_loads,
                 _on_message: on_message,
                 _on_error: on_error,
+                _on_start_timeout: on_start_timeout,
             }
         }))
     }

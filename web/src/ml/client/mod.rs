@@ -27,7 +27,7 @@ mod pool;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use convlab_protocol::{Reply, Request, ToWorker};
+use convlab_protocol::{LOAD_TIMEOUT_MS, Reply, Request, ToWorker};
 use futures::channel::oneshot;
 
 pub use self::connection::WORKER_BUILDS;
@@ -47,6 +47,26 @@ thread_local! {
     static GPU_LOST: RefCell<Option<String>> = const { RefCell::new(None) };
     /// When workers that had the models on WebGPU crashed (milliseconds since the epoch).
     static GPU_CRASHES: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    static TIMEOUT_MS: Cell<u32> = const { Cell::new(LOAD_TIMEOUT_MS) };
+    static PRELUDE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// JavaScript that every model worker started from now on runs before its own code: the
+/// browser tests use it to give the worker a browser's faults (a GPU with no adapter).
+pub fn set_worker_prelude(js: &str) {
+    PRELUDE.with(|p| *p.borrow_mut() = js.to_string());
+}
+
+/// How long a worker may take to start, and the worker each weights file to arrive, before
+/// the request fails with a message ([`LOAD_TIMEOUT_MS`]; the tests of a stalled server
+/// shorten it).
+pub fn timeout_ms() -> u32 {
+    TIMEOUT_MS.with(Cell::get)
+}
+
+/// Sets [`timeout_ms`] for the workers started and the loads asked for from now on.
+pub fn set_timeout_ms(ms: u32) {
+    TIMEOUT_MS.with(|t| t.set(ms));
 }
 
 /// Crashes on WebGPU within [`CRASH_WINDOW_MS`] that move the pages to the CPU: a driver or
