@@ -55,9 +55,10 @@ async fn a_stalled_or_failed_load_says_why_and_try_again_loads_the_models() {
     ml::set_weights_url(Some(format!("{base}stall/weights/")));
     try_again_until("the weights to time out", "did not arrive within 3 s").await;
 
-    // A folder the server does not have: every weights file is a 404.
+    // A folder the server does not have: every weights file is a 404 (without CORS headers,
+    // so the browser reports a failed fetch of that file).
     ml::set_weights_url(Some(format!("{base}no-such-folder/")));
-    try_again_until("the weights' 404", "HTTP 404").await;
+    try_again_until("the weights' 404", "no-such-folder/vae2.json").await;
 
     // The files are back (the network returned): the same page loads them on request.
     ml::set_weights_url(None);
