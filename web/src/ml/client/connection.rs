@@ -104,14 +104,14 @@ impl Connection {
                     }
                 },
             );
-            let me = weak.clone();
+            let (me, limit_ms) = (weak.clone(), timeout_ms());
             let on_start_timeout = Closure::<dyn FnMut()>::new(move || {
                 if let Some(c) = me.upgrade()
                     && matches!(*c.start.borrow(), Start::Starting(_))
                 {
                     c.die(format!(
                         "the model worker did not start within {} s",
-                        f64::from(timeout_ms()) / 1000.0
+                        f64::from(limit_ms) / 1000.0
                     ));
                 }
             });
@@ -120,7 +120,7 @@ impl Connection {
             if let Some(window) = web_sys::window() {
                 let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
                     on_start_timeout.as_ref().unchecked_ref(),
-                    i32::try_from(timeout_ms()).unwrap_or(i32::MAX),
+                    i32::try_from(limit_ms).unwrap_or(i32::MAX),
                 );
             }
             Self {
